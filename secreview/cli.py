@@ -1,0 +1,191 @@
+"""The command line: parse options, call the library, print, exit.
+
+Exit codes of `secreview review`:
+  0  no reported finding at or above --fail-on, and every file in scope analysed
+  1  at least one reported finding at or above --fail-on
+  2  usage error, the review could not run, or it is incomplete (a file in
+     scope could not be analysed) and found nothing at or above --fail-on
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+import click
+
+from secreview import __version__
+from secreview.config import Config, ConfigError, find_pyproject, load_config
+from secreview.engine import ReviewError, review
+from secreview.model import Severity, Verdict
+from secreview.report import FORMATS, RenderOptions, render
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_PROGRESS_MIN_FILES = 5
+_SEVERITIES = [s.label for s in Severity]
+
+
+def _parse_severity_overrides(values: tuple[str, ...]) -> dict[str, Severity] | None:
+    if not values:
+        return None
+    out: dict[str, Severity] = {}
+    for item in values:
+        rule, sep, level = item.partition("=")
+        if not sep or not rule.strip():
+            raise click.BadParameter(f"{item!r}: expected RULE=SEVERITY, e.g. py.weak-hash=low",
+                                     param_hint="--severity")
+        try:
+            out[rule.strip()] = Severity.parse(level)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--severity") from None
+    return out
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator:
+    """A rich progress bar on stderr, created when the file count is known."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    state: dict = {}
+
+    def callback(done: int, total: int, path: str) -> None:
+        if total < _PROGRESS_MIN_FILES:
+            return
+        if "bar" not in state:
+            bar = Progress(TextColumn("reviewing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                           TextColumn("{task.description}"), console=Console(stderr=True), transient=True)
+            bar.start()
+            state["bar"], state["task"] = bar, bar.add_task("", total=total)
+        state["bar"].update(state["task"], completed=done, description=path[-50:])
+
+    try:
+        yield callback
+    finally:
+        if "bar" in state:
+            state["bar"].stop()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="secreview")
+def main() -> None:
+    """secreview: a security code reviewer for Python projects."""
+
+
+@main.command("review")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Report format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the report to FILE instead of standard output.")
+@click.option("--fail-on", type=click.Choice(_SEVERITIES), default=None,
+              help="Exit 1 only for findings at or above this severity [default: low].")
+@click.option("--exclude", multiple=True, help="Glob of paths to leave out (repeatable).")
+@click.option("--disable", multiple=True, help="Rule id not to run (repeatable).")
+@click.option("--severity", "severities", multiple=True, metavar="RULE=SEVERITY",
+              help="Override a rule's severity (repeatable).")
+@click.option("--include-tests", is_flag=True, default=None,
+              help="Also report weaknesses that are harmless in test code (marked in_test).")
+@click.option("--show-suppressed", is_flag=True, help="List findings silenced by inline comments.")
+@click.option("--max-file-size", type=click.IntRange(min=1), default=None,
+              help="Largest file to analyse, in bytes [default: 2 MiB].")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+              help="pyproject.toml to read [tool.secreview] from (default: the nearest one).")
+@click.option("--root", type=click.Path(exists=True, file_okay=False),
+              help="Report paths relative to this folder (default: the current folder).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def review_command(paths, fmt, output, fail_on, exclude, disable, severities, include_tests,
+                   show_suppressed, max_file_size, config_path, root, quiet) -> None:
+    """Review every Python file under PATHS (default: the current folder)."""
+    targets = list(paths) or ["."]
+    try:
+        config = load_config(config_path or find_pyproject(targets[0]))
+    except ConfigError as exc:
+        _fail(f"configuration error: {exc}")
+    config = config.merged(
+        exclude=exclude or None,
+        disable=disable or None,
+        fail_on=Severity.parse(fail_on) if fail_on else None,
+        severity_overrides=_parse_severity_overrides(severities),
+        include_tests=include_tests,
+        max_file_size=max_file_size,
+    )
+    show_progress = not quiet and sys.stderr.isatty()
+    try:
+        with _progress(show_progress) as callback:
+            report = review(targets, config, root=os.path.abspath(root) if root else None, progress=callback)
+    except ReviewError as exc:
+        _fail(str(exc))
+    text = render(report, fmt, RenderOptions(show_suppressed=show_suppressed))
+    _emit(text, output)
+    if output and not quiet:
+        click.echo(f"{report.summary} Report written to {output}.", err=True)
+    sys.exit(exit_code(report, config))
+
+
+def exit_code(report, config: Config) -> int:
+    if any(f.severity >= config.fail_on for f in report.findings):
+        return EXIT_FINDINGS
+    if report.verdict is Verdict.INCOMPLETE:
+        return EXIT_ERROR
+    return EXIT_CLEAN
+
+
+def _emit(text: str, output: str | None) -> None:
+    if not output:
+        click.echo(text, nl=False)
+        return
+    tmp = f"{output}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, output)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"secreview: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@main.command("rules")
+def rules_command() -> None:
+    """List every rule."""
+    from secreview.rules import all_rules
+
+    rules = all_rules()
+    width = max(len(r.id) for r in rules)
+    for rule in rules:
+        cwes = ",".join(f"CWE-{c}" for c in rule.cwe)
+        click.echo(f"{rule.id.ljust(width)}  {rule.severity.label:<8} {cwes:<10} {rule.name}")
+
+
+@main.command("explain")
+@click.argument("rule_id")
+def explain_command(rule_id: str) -> None:
+    """Print a rule's documentation."""
+    from secreview.cwe import cwe_title
+    from secreview.rules import all_rules, get_rule
+
+    try:
+        rule = get_rule(rule_id)
+    except KeyError:
+        known = ", ".join(r.id for r in all_rules())
+        _fail(f"unknown rule {rule_id!r} (known: {known})")
+    click.echo(f"{rule.id}: {rule.name}")
+    click.echo(f"Weakness: {'; '.join(cwe_title(c) for c in rule.cwe)}")
+    click.echo(f"Default severity: {rule.severity.label}"
+               + (f"; Bandit equivalents: {', '.join(rule.bandit_ids)}" if rule.bandit_ids else "")
+               + ("; not reported in test code" if rule.harmless_in_tests else ""))
+    click.echo("")
+    click.echo(rule.doc)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

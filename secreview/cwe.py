@@ -1,0 +1,40 @@
+"""CWE names and validation from the maintained `cwe2` catalogue.
+
+Look-ups are cached: the catalogue scans CSV files on each call.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from cwe2.database import Database, InvalidCWEError
+
+
+@lru_cache(maxsize=1)
+def _database() -> Database:
+    return Database()
+
+
+@lru_cache(maxsize=None)
+def cwe_name(cwe_id: int) -> str:
+    """The catalogue's name for CWE-`cwe_id`; raises KeyError for an unknown id."""
+    try:
+        return _database().get(int(cwe_id)).name
+    except InvalidCWEError:
+        raise KeyError(f"CWE-{cwe_id} is not in the CWE catalogue") from None
+
+
+def is_known_cwe(cwe_id: int) -> bool:
+    try:
+        cwe_name(cwe_id)
+    except KeyError:
+        return False
+    return True
+
+
+def cwe_title(cwe_id: int) -> str:
+    """'CWE-89: Improper Neutralization ...' (falls back to the bare id)."""
+    try:
+        return f"CWE-{cwe_id}: {cwe_name(cwe_id)}"
+    except KeyError:
+        return f"CWE-{cwe_id}"

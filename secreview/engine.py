@@ -1,0 +1,134 @@
+"""The review, start to finish, as a library call: targets -> units ->
+analysers -> findings -> triage -> `Report`. Never prints, never exits.
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from secreview.config import Config
+from secreview.model import FileError, Finding, Report, Stats
+from secreview.python.context import FileContext
+from secreview.python.source import ParsedModule, SourceError, parse_source, read_source
+from secreview.rules import Rule, all_rules
+from secreview.targets.paths import SourceFile, discover, review_root
+from secreview.triage.suppress import find_suppression, suppressions
+from secreview.triage.testcode import is_test_path
+
+# progress(done, total, path)
+ProgressCallback = Callable[[int, int, str], None]
+
+
+class ReviewError(Exception):
+    """The review as a whole could not run (bad configuration, unknown rule)."""
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    error: FileError | None = None
+    functions: int = 0
+    lines: int = 0
+    used_fallback: bool = False
+
+
+def select_rules(config: Config) -> list[Rule]:
+    rules = list(all_rules())
+    known = {r.id for r in rules}
+    unknown = [r for r in (*config.disable, *config.severity_overrides) if r not in known]
+    if unknown:
+        raise ReviewError(f"unknown rule id(s): {', '.join(sorted(set(unknown)))} "
+                          "(see `secreview rules`)")
+    return [r for r in rules if r.id not in config.disable]
+
+
+def analyse_module(module: ParsedModule, rules: Iterable[Rule], is_test: bool) -> list[Finding]:
+    """Run every rule on one parsed module (suppressions not applied yet)."""
+    ctx = FileContext(module, is_test=is_test)
+    findings: list[Finding] = []
+    for rule in rules:
+        findings.extend(rule.check(ctx))
+    return findings
+
+
+def review_file(source: SourceFile, rules: list[Rule], config: Config) -> FileResult:
+    result = FileResult(source.path)
+    try:
+        text = read_source(source.abspath, config.max_file_size)
+        module = parse_source(text, source.path)
+        result.used_fallback = module.used_fallback
+        result.findings = analyse_module(module, rules, is_test_path(source.path))
+    except SourceError as exc:
+        result.error = FileError(source.path, exc.reason)
+        return result
+    except RecursionError:
+        result.error = FileError(source.path, "nesting too deep to analyse (recursion limit reached)")
+        return result
+    by_line = suppressions(module.comments)
+    rule_by_id = {r.id: r for r in rules}
+    for finding in result.findings:
+        rule = rule_by_id[finding.rule]
+        first, last = finding.span if finding.span != (0, 0) else (finding.line, finding.end_line)
+        sup = find_suppression(by_line, first, last, rule.id, rule.bandit_ids)
+        if sup is not None:
+            finding.suppressed_by = f"line {sup.line}: {sup.text}"
+    result.functions = sum(
+        isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for n in ast.walk(module.tree))
+    result.lines = len(module.lines)
+    return result
+
+
+def review(
+    targets: list[str],
+    config: Config | None = None,
+    *,
+    root: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> Report:
+    """Review every Python file under `targets` and return the report."""
+    config = config or Config()
+    started = time.perf_counter()
+    rules = select_rules(config)
+    root = root or review_root(targets)
+    found = discover(targets or ["."], root, list(config.exclude))
+    rule_by_id = {r.id: r for r in rules}
+
+    report = Report(root=root, rules_run=[r.id for r in rules])
+    report.errors.extend(found.errors)
+    stats = Stats(files_excluded=found.excluded)
+    total = len(found.files)
+    for done, source in enumerate(found.files, start=1):
+        result = review_file(source, rules, config)
+        if progress is not None:
+            progress(done, total, source.path)
+        if result.error is not None:
+            report.errors.append(result.error)
+            continue
+        stats.files_analyzed += 1
+        stats.functions_analyzed += result.functions
+        stats.lines_analyzed += result.lines
+        stats.files_fallback_parser += int(result.used_fallback)
+        for finding in result.findings:
+            override = config.severity_overrides.get(finding.rule)
+            if override is not None:
+                finding.severity = override
+            rule = rule_by_id[finding.rule]
+            if finding.suppressed_by is not None:
+                report.suppressed.append(finding)
+            elif finding.in_test and rule.harmless_in_tests and not config.include_tests:
+                report.hidden_in_tests.append(finding)
+            else:
+                report.findings.append(finding)
+    stats.files_skipped = len(report.errors)
+    stats.suppressed = len(report.suppressed)
+    stats.hidden_in_tests = len(report.hidden_in_tests)
+    for bucket in (report.findings, report.suppressed, report.hidden_in_tests):
+        bucket.sort(key=Finding.sort_key)
+    report.errors.sort(key=lambda e: e.path)
+    stats.seconds = time.perf_counter() - started
+    report.stats = stats
+    return report

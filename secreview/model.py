@@ -1,0 +1,243 @@
+"""The one model every analyser produces and every renderer reads.
+
+`Finding`, `Location`-like fields, `TraceStep`, `Fix`, `FileError`, `Stats` and
+`Report` mirror the JSON report contract in DESIGN.md. The verdict and the
+summary are *computed* from the findings and the coverage figures, never set
+by hand.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from secreview import __version__
+
+CLEAN_SUMMARY = "No security defects are detected in the code."
+
+
+class Severity(enum.IntEnum):
+    """How bad a defect is when it is real. Ordered: LOW < ... < CRITICAL."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (choose from {choices})") from None
+
+
+class Confidence(enum.IntEnum):
+    """How sure the analyser is that the defect is real."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Verdict(str, enum.Enum):
+    DEFECTS = "defects"
+    CLEAN = "clean"
+    INCOMPLETE = "incomplete"
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One hop of the evidence: where a value comes from, passes, or is used."""
+
+    path: str
+    line: int
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "note": self.note}
+
+
+@dataclass(frozen=True)
+class Fix:
+    """How to repair the defect. `replacement` is corrected source for the
+    finding's lines (line..end_line) when a mechanical fix exists."""
+
+    description: str
+    replacement: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"description": self.description, "replacement": self.replacement}
+
+
+_WS = re.compile(r"\s+")
+
+
+def normalise_code(code: str) -> str:
+    """Code with all white space folded, so re-indentation keeps fingerprints."""
+    return _WS.sub(" ", code).strip()
+
+
+@dataclass
+class Finding:
+    rule: str
+    cwe: list[int]
+    severity: Severity
+    confidence: Confidence
+    path: str
+    line: int
+    end_line: int
+    column: int
+    code: str
+    message: str
+    explanation: str
+    fix: Fix
+    trace: list[TraceStep] = field(default_factory=list)
+    origin: str = "static"
+    in_test: bool = False
+    # Not part of the JSON contract: used for fingerprints and triage.
+    scope: str = "<module>"
+    # First and last line of the statement holding the finding (a suppression
+    # comment on any of them applies).
+    span: tuple[int, int] = (0, 0)
+    suppressed_by: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable id: rule, file, enclosing function and normalised code.
+
+        Line numbers are deliberately left out, so unrelated edits above the
+        finding do not change it."""
+        key = "\x1f".join((self.rule, self.path, self.scope, normalise_code(self.code)))
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.column, self.rule, self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fingerprint": self.fingerprint,
+            "rule": self.rule,
+            "cwe": list(self.cwe),
+            "severity": self.severity.label,
+            "confidence": self.confidence.label,
+            "path": self.path,
+            "line": self.line,
+            "end_line": self.end_line,
+            "column": self.column,
+            "code": self.code,
+            "message": self.message,
+            "explanation": self.explanation,
+            "fix": self.fix.to_dict(),
+            "trace": [step.to_dict() for step in self.trace],
+            "origin": self.origin,
+            "in_test": self.in_test,
+        }
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A file in scope that could not be analysed, and why."""
+
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "reason": self.reason}
+
+
+@dataclass
+class Stats:
+    files_analyzed: int = 0
+    files_skipped: int = 0
+    functions_analyzed: int = 0
+    lines_analyzed: int = 0
+    seconds: float = 0.0
+    # Beyond the contract's required keys: what triage held back (never lost).
+    suppressed: int = 0
+    hidden_in_tests: int = 0
+    files_excluded: int = 0
+    files_fallback_parser: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files_analyzed": self.files_analyzed,
+            "files_skipped": self.files_skipped,
+            "functions_analyzed": self.functions_analyzed,
+            "lines_analyzed": self.lines_analyzed,
+            "seconds": round(self.seconds, 3),
+            "suppressed": self.suppressed,
+            "hidden_in_tests": self.hidden_in_tests,
+            "files_excluded": self.files_excluded,
+            "files_fallback_parser": self.files_fallback_parser,
+        }
+
+
+@dataclass
+class Report:
+    """The outcome of one review. `findings` are the reported ones; findings
+    held back by suppressions or the test-code policy are kept apart."""
+
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    stats: Stats = field(default_factory=Stats)
+    suppressed: list[Finding] = field(default_factory=list)
+    hidden_in_tests: list[Finding] = field(default_factory=list)
+    root: str = "."
+    rules_run: list[str] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.errors:
+            return Verdict.INCOMPLETE
+        if self.findings:
+            return Verdict.DEFECTS
+        return Verdict.CLEAN
+
+    @property
+    def summary(self) -> str:
+        counts = severity_counts(self.findings)
+        found = ""
+        if self.findings:
+            n = len(self.findings)
+            parts = ", ".join(f"{c} {s}" for s, c in counts.items() if c)
+            found = f"{n} security defect{'s' if n != 1 else ''} found ({parts})."
+        if self.verdict is Verdict.INCOMPLETE:
+            n = len(self.errors)
+            head = (
+                f"Review incomplete: {n} file{'s' if n != 1 else ''} in scope could not be "
+                "analysed, so the absence of findings there means nothing."
+            )
+            return f"{head} {found}".strip()
+        if self.verdict is Verdict.DEFECTS:
+            return found
+        return CLEAN_SUMMARY
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tool": {"name": "secreview", "version": __version__},
+            "verdict": self.verdict.value,
+            "summary": self.summary,
+            "stats": self.stats.to_dict(),
+            "errors": [e.to_dict() for e in self.errors],
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def severity_counts(findings: list[Finding]) -> dict[str, int]:
+    counts = {s.label: 0 for s in sorted(Severity, reverse=True)}
+    for f in findings:
+        counts[f.severity.label] += 1
+    return counts

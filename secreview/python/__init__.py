@@ -1,0 +1,1 @@
+"""Python front end: reading, parsing, per-file context."""

@@ -1,0 +1,152 @@
+"""Read and parse one Python file, never importing or executing it.
+
+Every way a file can be unusable (not a regular file, too large, binary, an
+undecodable encoding, syntax no Python 3 accepts, nesting too deep for the
+parser) raises `SourceError` with a reason a person can act on.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import re
+import stat
+import tokenize
+from dataclasses import dataclass, field
+
+DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024  # bytes
+
+
+class SourceError(Exception):
+    """The file cannot be analysed; `reason` says why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class ParsedModule:
+    path: str  # as reported (relative to the review root)
+    text: str
+    tree: ast.Module
+    used_fallback: bool = False
+    lines: list[str] = field(default_factory=list)
+    comments: dict[int, str] = field(default_factory=dict)  # line -> comment text
+
+    def line(self, number: int) -> str:
+        if 1 <= number <= len(self.lines):
+            return self.lines[number - 1]
+        return ""
+
+    def segment(self, first: int, last: int) -> str:
+        return "\n".join(self.lines[first - 1:last])
+
+
+def read_source(abspath: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> str:
+    """The file's text, decoded as PEP 263 and the BOM say (UTF-8 by default)."""
+    try:
+        info = os.stat(abspath)
+    except OSError as exc:
+        raise SourceError(f"cannot be read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise SourceError("not a regular file")
+    if info.st_size > max_size:
+        raise SourceError(
+            f"file is {_size(info.st_size)}, over the {_size(max_size)} limit "
+            "(raise max-file-size to review it)"
+        )
+    try:
+        with open(abspath, "rb") as handle:
+            data = handle.read(max_size + 1)
+    except OSError as exc:
+        raise SourceError(f"cannot be read: {exc.strerror or exc}") from None
+    if len(data) > max_size:  # grew since stat
+        raise SourceError(f"file is over the {_size(max_size)} limit")
+    return decode_source(data)
+
+
+def decode_source(data: bytes) -> str:
+    if b"\x00" in data:
+        raise SourceError("binary file (contains NUL bytes), not Python source")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise SourceError(f"invalid encoding declaration: {exc.msg}") from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        byte = data[exc.start: exc.start + 1].hex()
+        raise SourceError(
+            f"not valid {encoding} text (byte 0x{byte} at line {line}); "
+            "declare the file's encoding with a PEP 263 coding line"
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def _size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    return f"{n / 1024:.0f} KB"
+
+
+def parse_source(text: str, path: str) -> ParsedModule:
+    """Parse with `ast` (fast path); syntax newer than this interpreter goes
+    to the fallback parser, which yields the same tree shape."""
+    used_fallback = False
+    try:
+        tree = ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        tree = _parse_fallback(text, path, exc)
+        used_fallback = True
+    except (RecursionError, MemoryError):
+        raise SourceError(
+            "nesting too deep to parse (the expression exceeds the parser's recursion limit)"
+        ) from None
+    except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
+        raise SourceError(f"cannot be parsed: {exc}") from None
+    lines = text.splitlines()
+    return ParsedModule(path=path, text=text, tree=tree, used_fallback=used_fallback,
+                        lines=lines, comments=_comments(text, lines))
+
+
+def _parse_fallback(text: str, path: str, error: SyntaxError) -> ast.Module:
+    try:
+        from secreview.python.fallback import describe_syntax_error, parse_fallback
+    except ImportError:  # pragma: no cover - the fallback ships with the package
+        raise SourceError(f"syntax error at line {error.lineno}: {error.msg}") from None
+    try:
+        return parse_fallback(text, path)
+    except SyntaxError as second:
+        raise SourceError(describe_syntax_error(text, second)) from None
+    except (RecursionError, MemoryError):
+        raise SourceError(
+            "nesting too deep to parse (the expression exceeds the parser's recursion limit)"
+        ) from None
+
+
+_COMMENT_RE = re.compile(r"#(?P<body>.*)$")
+
+
+def _comments(text: str, lines: list[str]) -> dict[int, str]:
+    """Line number -> comment text (after '#'), from the tokenizer so '#' in
+    strings is not mistaken for a comment. Syntax the host tokenizer does not
+    know falls back to a line scan for comments that matter to us."""
+    comments: dict[int, str] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT:
+                comments[tok.start[0]] = tok.string[1:]
+        return comments
+    except (tokenize.TokenError, SyntaxError, IndentationError, RecursionError):
+        comments.clear()
+    for number, line in enumerate(lines, start=1):
+        if "#" in line and ("nosec" in line or "secreview" in line):
+            # Take the last '#' that starts a suppression marker.
+            for match in re.finditer(r"#\s*(nosec|secreview\s*:)", line):
+                comments[number] = line[match.start() + 1:]
+    return comments

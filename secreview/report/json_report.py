@@ -1,0 +1,17 @@
+"""The JSON report: exactly the contract in DESIGN.md (plus `suppressed` when asked)."""
+
+from __future__ import annotations
+
+import json
+
+from secreview.model import Report
+
+
+def render(report: Report, options) -> str:
+    data = report.to_dict()
+    if options.show_suppressed:
+        data["suppressed"] = [
+            {**f.to_dict(), "suppressed_by": f.suppressed_by} for f in report.suppressed
+        ]
+        data["hidden_in_tests"] = [f.to_dict() for f in report.hidden_in_tests]
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,124 @@
+"""What every rule is, and how a rule turns an AST node into a `Finding`.
+
+A rule lives in its own module in `secreview.rules`. The module docstring is
+the rule's documentation, in a fixed shape (checked by the tests):
+
+    ## What it does / ## Why is this bad? / ## Example / ## Use instead / ## References
+
+and the module defines `RULE`, an instance of a `Rule` subclass.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from typing import ClassVar, Iterator
+
+from secreview.model import Confidence, Finding, Fix, Severity, TraceStep
+from secreview.python.context import FileContext
+
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "References")
+_MAX_CODE_LINES = 8
+
+
+class Rule:
+    id: ClassVar[str]
+    name: ClassVar[str]  # short title, e.g. "Shell command built from non-constant data"
+    cwe: ClassVar[tuple[int, ...]]
+    severity: ClassVar[Severity]
+    # Bandit test ids this rule covers, so `# nosec B602` silences it too.
+    bandit_ids: ClassVar[tuple[str, ...]] = ()
+    # True when the weakness is harmless in test code (fixtures, local servers).
+    harmless_in_tests: ClassVar[bool] = False
+
+    def check(self, ctx: FileContext) -> Iterator[Finding]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- docs
+    @property
+    def doc(self) -> str:
+        module = sys.modules[type(self).__module__]
+        return (module.__doc__ or "").strip()
+
+    def doc_section(self, title: str) -> str:
+        return doc_sections(self.doc).get(title, "")
+
+    @property
+    def summary(self) -> str:
+        """First paragraph of 'What it does'."""
+        return self.doc_section("What it does").split("\n\n")[0].replace("\n", " ").strip()
+
+    # ------------------------------------------------------------ findings
+    def finding(
+        self,
+        ctx: FileContext,
+        node: ast.AST,
+        message: str,
+        explanation: str,
+        fix: Fix,
+        *,
+        confidence: Confidence,
+        severity: Severity | None = None,
+        trace: list[TraceStep] | None = None,
+        cwe: tuple[int, ...] | None = None,
+    ) -> Finding:
+        line = getattr(node, "lineno", 1)
+        end_line = getattr(node, "end_lineno", line) or line
+        column = getattr(node, "col_offset", 0)
+        code_end = min(end_line, line + _MAX_CODE_LINES - 1)
+        return Finding(
+            rule=self.id,
+            cwe=list(cwe or self.cwe),
+            severity=severity or self.severity,
+            confidence=confidence,
+            path=ctx.path,
+            line=line,
+            end_line=end_line,
+            column=column,
+            code=ctx.module.segment(line, code_end),
+            message=message,
+            explanation=explanation,
+            fix=fix,
+            trace=list(trace or []),
+            in_test=ctx.is_test,
+            scope=ctx.scope_name(node),
+            span=ctx.statement_lines(node),
+        )
+
+    def replace_in_lines(self, ctx: FileContext, node: ast.AST, old: str, new: str) -> str | None:
+        """The finding's lines with the first `old` replaced by `new`, or None."""
+        line = getattr(node, "lineno", 1)
+        end_line = getattr(node, "end_lineno", line) or line
+        text = ctx.module.segment(line, end_line)
+        if old not in text:
+            return None
+        return text.replace(old, new, 1)
+
+
+def doc_sections(doc: str) -> dict[str, str]:
+    sections: dict[str, str] = {}
+    current = None
+    buf: list[str] = []
+    for line in doc.splitlines():
+        m = re.match(r"^##\s+(.*?)\s*$", line)
+        if m:
+            if current is not None:
+                sections[current] = "\n".join(buf).strip()
+            current, buf = m.group(1), []
+        elif current is not None:
+            buf.append(line)
+    if current is not None:
+        sections[current] = "\n".join(buf).strip()
+    return sections
+
+
+def origin_trace(ctx: FileContext, parts: list[ast.AST]) -> tuple[list[TraceStep], str]:
+    """Trace steps and a sentence saying where each non-constant part comes from."""
+    steps: list[TraceStep] = []
+    notes: list[str] = []
+    for part in parts[:3]:
+        origin = ctx.origin(part)
+        steps.append(TraceStep(ctx.path, origin.line, origin.note))
+        notes.append(origin.note)
+    return steps, "; ".join(notes)

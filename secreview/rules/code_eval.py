@@ -1,0 +1,96 @@
+"""`eval` or `exec` of data that is not constant.
+
+## What it does
+Finds calls to the built-ins `eval()` and `exec()` whose code argument is not
+fixed by the program text. `eval("1 + 2")`, `exec(CONSTANT_SOURCE)` and
+`ast.literal_eval(text)` are not reported, and neither is a module's own
+function that happens to be called `eval`.
+
+## Why is this bad?
+`eval` and `exec` run their argument as Python code. If any part of it comes
+from outside (a request, a file, a message, a configuration value an attacker
+can write) the attacker runs arbitrary code in the process (CWE-95). Emptying
+`__builtins__` in the globals does not make it safe: attribute walks such as
+`().__class__.__base__.__subclasses__()` reach everything again.
+
+## Example
+```python
+def parse_limit(text):
+    return eval(text)
+```
+
+## Use instead
+If the text holds a Python literal (number, string, list, dict), parse it with
+`ast.literal_eval`, which evaluates literals only; for anything else map the
+allowed names to functions explicitly, or use `json.loads`:
+```python
+import ast
+
+def parse_limit(text):
+    return ast.literal_eval(text)
+```
+
+## References
+- https://cwe.mitre.org/data/definitions/95.html
+- https://docs.python.org/3/library/ast.html#ast.literal_eval
+- https://docs.python.org/3/library/functions.html#eval
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from secreview.model import Confidence, Finding, Fix, Severity
+from secreview.python.context import FileContext
+from secreview.rules.base import Rule, origin_trace
+
+_UNTRUSTED_HINTS = re.compile(r"\b(input|sys\.argv|request|environ|getenv|recv|read|params|form|query)\b")
+
+
+class CodeEval(Rule):
+    id = "py.code-eval"
+    name = "eval/exec of non-constant data"
+    cwe = (95,)
+    severity = Severity.HIGH
+    bandit_ids = ("B307", "B102")
+
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
+        for call, name in ctx.calls():
+            if name not in ("eval", "exec"):
+                continue
+            code = ctx.argument(call, 0, "source")
+            if code is None:
+                continue
+            parts = ctx.non_constant_parts(code)
+            if not parts:
+                continue
+            trace, where = origin_trace(ctx, parts)
+            text = ctx.source_of(code)
+            untrusted = any(_UNTRUSTED_HINTS.search(ctx.source_of(p)) or _UNTRUSTED_HINTS.search(s.note)
+                            for p, s in zip(parts, trace))
+            explanation = (
+                f"`{name}()` runs `{text}` as Python code, and that value is not constant "
+                f"({where}). Whoever can influence it can run any code in this process."
+            )
+            if name == "eval":
+                description = ("If the value is a Python literal, parse it with ast.literal_eval() "
+                               "(add `import ast`); otherwise dispatch to an explicit table of allowed "
+                               "operations instead of evaluating code.")
+                replacement = self.replace_in_lines(ctx, call, ctx.source_of(call.func, limit=200) + "(",
+                                                    "ast.literal_eval(")
+            else:
+                description = ("Do not execute code built at run time; call the intended functions "
+                               "directly, chosen from an explicit table of allowed operations.")
+                replacement = None
+            yield self.finding(
+                ctx, call,
+                message=f"`{name}()` executes `{text}`, which is not a constant.",
+                explanation=explanation,
+                fix=Fix(description, replacement),
+                confidence=Confidence.HIGH if untrusted else Confidence.MEDIUM,
+                trace=trace,
+            )
+
+
+RULE = CodeEval()

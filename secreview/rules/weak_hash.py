@@ -1,0 +1,187 @@
+"""MD5 or SHA-1 used where the hash has to resist an attacker.
+
+## What it does
+Finds `hashlib.md5`/`hashlib.sha1` (and `hashlib.new("md5"/"sha1"/"md4")`,
+PyCryptodome's `MD5.new`/`SHA1.new`, cryptography's `hashes.MD5()`/`hashes.SHA1()`)
+when the code around the call shows a security purpose: the hashed value, the
+variable receiving the digest or the enclosing function is about a password,
+secret, token, signature, nonce, salt, session or API key.
+
+Not reported: hashes for cache keys, ids, file names, fingerprints, ETags,
+checksums, de-duplication or sharding, any call with `usedforsecurity=False`,
+and hashes whose purpose the code does not reveal (a reviewer cannot act on a
+guess).
+
+## Why is this bad?
+MD5 and SHA-1 collisions can be produced cheaply, and both are fast enough to
+brute-force leaked password hashes at billions of guesses per second. A token,
+signature or password store built on them can be forged or cracked (CWE-328).
+
+## Example
+```python
+def make_reset_token(user_id, secret):
+    return hashlib.md5(f"{user_id}:{secret}".encode()).hexdigest()
+```
+
+## Use instead
+For tokens and integrity use SHA-256 (better: HMAC-SHA-256 with a secret key,
+or `secrets.token_urlsafe()` for random tokens); for passwords use a
+key-derivation function (`hashlib.scrypt`, `hashlib.pbkdf2_hmac`, argon2, bcrypt):
+```python
+def make_reset_token(user_id, secret):
+    return hmac.new(secret, str(user_id).encode(), hashlib.sha256).hexdigest()
+```
+
+## References
+- https://cwe.mitre.org/data/definitions/328.html
+- https://docs.python.org/3/library/hashlib.html#hashlib.new (usedforsecurity)
+- https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Iterator
+
+from secreview.model import Confidence, Finding, Fix, Severity
+from secreview.python.context import FileContext
+from secreview.rules.base import Rule
+
+_WEAK_CALLS = {
+    "hashlib.md5": "MD5", "hashlib.sha1": "SHA-1",
+    "Crypto.Hash.MD5.new": "MD5", "Crypto.Hash.SHA1.new": "SHA-1",
+    "Cryptodome.Hash.MD5.new": "MD5", "Cryptodome.Hash.SHA1.new": "SHA-1",
+    "cryptography.hazmat.primitives.hashes.MD5": "MD5",
+    "cryptography.hazmat.primitives.hashes.SHA1": "SHA-1",
+}
+_WEAK_NAMES = {"md5": "MD5", "sha1": "SHA-1", "md4": "MD4", "sha-1": "SHA-1"}
+
+_WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
+_SECURITY_WORDS = {
+    "password", "passwd", "pwd", "passphrase", "secret", "token", "signature", "sign", "signed",
+    "nonce", "salt", "otp", "session", "sessionid", "csrf", "apikey", "credential", "credentials",
+    "auth", "authenticate", "hmac", "verify",
+}
+_PASSWORD_WORDS = {"password", "passwd", "pwd", "passphrase"}
+_BENIGN_WORDS = {
+    "cache", "cached", "etag", "fingerprint", "checksum", "checksums", "filename", "file", "path",
+    "dedup", "dedupe", "shard", "bucket", "partition", "uuid", "id", "ids", "color", "colour",
+    "lock", "name", "identifier", "hashname", "digest_path", "sort", "seed",
+}
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD_SPLIT.split(text) if w}
+
+
+class WeakHash(Rule):
+    id = "py.weak-hash"
+    name = "Weak hash (MD5/SHA-1) used for security"
+    cwe = (328,)
+    severity = Severity.MEDIUM
+    bandit_ids = ("B303", "B324")
+    harmless_in_tests = True
+
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
+        for call, name in ctx.calls():
+            algorithm = self._algorithm(ctx, call, name)
+            if algorithm is None:
+                continue
+            used_for_security = ctx.keyword(call, "usedforsecurity")
+            if used_for_security is not None and ctx.literal_values(used_for_security) == [False]:
+                continue
+            purpose = self._purpose(ctx, call)
+            if purpose is None:
+                continue
+            words, where, is_password = purpose
+            yield self._report(ctx, call, name, algorithm, words, where, is_password)
+
+    @staticmethod
+    def _algorithm(ctx: FileContext, call: ast.Call, name: str) -> str | None:
+        if name in _WEAK_CALLS:
+            return _WEAK_CALLS[name]
+        if name == "hashlib.new":
+            arg = ctx.argument(call, 0, "name")
+            values = ctx.literal_values(arg) if arg is not None else None
+            if values and isinstance(values[0], str):
+                return _WEAK_NAMES.get(values[0].lower())
+        return None
+
+    def _purpose(self, ctx: FileContext, call: ast.Call) -> tuple[set[str], str, bool] | None:
+        """(security words seen, where they were seen, password?) or None."""
+        contexts: list[tuple[str, str]] = []  # (text, description)
+        data = [*call.args, *(k.value for k in call.keywords if k.arg not in ("usedforsecurity",))]
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "new":
+            data = data[1:] if data and isinstance(data[0], ast.Constant) else data
+        for arg in data:
+            for node in ast.walk(arg):
+                if isinstance(node, ast.Name):
+                    contexts.append((node.id, "the hashed value"))
+                elif isinstance(node, ast.Attribute):
+                    contexts.append((node.attr, "the hashed value"))
+        # The digest's destination: `x = md5(...)...`, `return ...` in a function.
+        stmt = ctx.enclosing_statement(call)
+        targets = []
+        if isinstance(stmt, ast.Assign):
+            targets = stmt.targets
+        elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+            targets = [stmt.target]
+        for target in targets:
+            for node in ast.walk(target):
+                if isinstance(node, ast.Name):
+                    contexts.append((node.id, "the variable receiving the digest"))
+                elif isinstance(node, ast.Attribute):
+                    contexts.append((node.attr, "the variable receiving the digest"))
+                elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    contexts.append((node.value, "the key receiving the digest"))
+        func = ctx.enclosing_function(call)
+        if func is not None:
+            contexts.append((func.name, f"the function `{func.name}()`"))
+        seen_security: set[str] = set()
+        where = ""
+        for text, description in contexts:
+            words = _words(text)
+            if description != "the hashed value" and words & _BENIGN_WORDS:
+                return None  # the digest becomes a cache key, id, file name...: not a security use
+            hits = words & _SECURITY_WORDS
+            if hits and not seen_security:
+                where = description
+            seen_security |= hits
+        if not seen_security:
+            return None
+        return seen_security, where, bool(seen_security & _PASSWORD_WORDS)
+
+    def _report(self, ctx: FileContext, call: ast.Call, name: str, algorithm: str, words: set[str],
+                where: str, is_password: bool) -> Finding:
+        purpose = ", ".join(sorted(words))
+        if is_password:
+            description = ("Hash passwords with a key-derivation function: hashlib.scrypt(), "
+                           "hashlib.pbkdf2_hmac('sha256', ...) with a random salt, argon2 or bcrypt.")
+            replacement = None
+            severity = Severity.HIGH
+        else:
+            description = ("Use SHA-256 or stronger; for signatures and tokens use HMAC-SHA-256 with a "
+                           "secret key (hmac.new(key, msg, hashlib.sha256)).")
+            old = ctx.source_of(call.func, 200) + "("
+            new = old.replace("md5", "sha256").replace("sha1", "sha256").replace("MD5", "SHA256").replace(
+                "SHA1", "SHA256")
+            replacement = self.replace_in_lines(ctx, call, old, new) if new != old else None
+            if replacement is not None and name == "hashlib.new":
+                replacement = None
+            severity = Severity.MEDIUM
+        explanation = (
+            f"{algorithm} is used here for a security purpose ({where} mentions {purpose}). "
+            f"{algorithm} collisions are cheap to produce and its digests are fast to brute-force, "
+            "so the value can be forged or reversed."
+        )
+        return self.finding(
+            ctx, call,
+            message=f"{algorithm} (`{name}`) protects a {purpose} value.",
+            explanation=explanation, fix=Fix(description, replacement),
+            confidence=Confidence.HIGH if where == "the hashed value" else Confidence.MEDIUM,
+            severity=severity,
+        )
+
+
+RULE = WeakHash()

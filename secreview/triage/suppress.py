@@ -1,0 +1,74 @@
+"""Inline suppressions: Bandit's `# nosec` and our `# secreview: ignore[...]`.
+
+- `# nosec` silences every rule on the statement; `# nosec B602,B607` (or
+  `# nosec: B602 B607`) only rules covering those Bandit tests. Our own rule
+  ids are accepted after `nosec` too.
+- `# secreview: ignore[py.shell-injection] reason` silences the named rules;
+  `# secreview: ignore reason` silences all. The reason is kept.
+
+A comment on any line of a multi-line statement applies to the whole
+statement (Bandit only honours the line it reports).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NOSEC = re.compile(r"(?:^|[\s#])nosec\b", re.IGNORECASE)
+_OURS = re.compile(r"secreview\s*:\s*ignore(?:\[(?P<ids>[^\]]*)\])?(?P<reason>.*)$", re.IGNORECASE)
+_BANDIT_ID = re.compile(r"^B\d{3}$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Suppression:
+    line: int
+    rules: frozenset[str]  # empty = all rules
+    bandit_ids: frozenset[str]
+    text: str
+
+    def applies_to(self, rule_id: str, rule_bandit_ids: tuple[str, ...]) -> bool:
+        if not self.rules and not self.bandit_ids:
+            return True
+        return rule_id in self.rules or bool(self.bandit_ids & {b.upper() for b in rule_bandit_ids})
+
+
+def parse_comment(line: int, comment: str) -> Suppression | None:
+    ours = _OURS.search(comment)
+    if ours:
+        ids = ours.group("ids")
+        rules = frozenset(i.strip() for i in ids.split(",") if i.strip()) if ids else frozenset()
+        return Suppression(line, rules, frozenset(), "# " + comment.strip())
+    nosec = _NOSEC.search(comment)
+    if nosec:
+        # Ids follow `nosec`, separated by commas, colons or spaces; the first
+        # word that is not an id starts the free-text reason.
+        bandit: set[str] = set()
+        rules: set[str] = set()
+        for token in re.split(r"[\s,:]+", comment[nosec.end():].strip()):
+            if _BANDIT_ID.match(token):
+                bandit.add(token.upper())
+            elif token.startswith("py."):
+                rules.add(token)
+            elif token:
+                break
+        return Suppression(line, frozenset(rules), frozenset(bandit), "# " + comment.strip())
+    return None
+
+
+def suppressions(comments: dict[int, str]) -> dict[int, Suppression]:
+    found: dict[int, Suppression] = {}
+    for line, comment in comments.items():
+        parsed = parse_comment(line, comment)
+        if parsed is not None:
+            found[line] = parsed
+    return found
+
+
+def find_suppression(by_line: dict[int, Suppression], first: int, last: int, rule_id: str,
+                     rule_bandit_ids: tuple[str, ...]) -> Suppression | None:
+    for line in range(first, last + 1):
+        sup = by_line.get(line)
+        if sup is not None and sup.applies_to(rule_id, rule_bandit_ids):
+            return sup
+    return None
