@@ -12,14 +12,14 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator, NoReturn
 
 import click
 
 from secreview import __version__
 from secreview.config import Config, ConfigError, find_pyproject, load_config
-from secreview.engine import ReviewError, review
-from secreview.model import Severity, Verdict
+from secreview.engine import ProgressCallback, ReviewError, review
+from secreview.model import Report, Severity, Verdict
 from secreview.report import FORMATS, RenderOptions, render
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -44,7 +44,7 @@ def _parse_severity_overrides(values: tuple[str, ...]) -> dict[str, Severity] | 
 
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator:
+def _progress(enabled: bool) -> Iterator[ProgressCallback | None]:
     """A rich progress bar on stderr, created when the file count is known."""
     if not enabled:
         yield None
@@ -52,7 +52,7 @@ def _progress(enabled: bool) -> Iterator:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    state: dict = {}
+    state: dict[str, Any] = {}
 
     def callback(done: int, total: int, path: str) -> None:
         if total < _PROGRESS_MIN_FILES:
@@ -85,12 +85,14 @@ def main() -> None:
               help="Write the report to FILE instead of standard output.")
 @click.option("--fail-on", type=click.Choice(_SEVERITIES), default=None,
               help="Exit 1 only for findings at or above this severity [default: low].")
-@click.option("--exclude", multiple=True, help="Glob of paths to leave out (repeatable).")
-@click.option("--disable", multiple=True, help="Rule id not to run (repeatable).")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Leave out paths matching GLOB, relative to the review root (repeatable).")
+@click.option("--disable", multiple=True, metavar="RULE", help="Rule id not to run (repeatable).")
 @click.option("--severity", "severities", multiple=True, metavar="RULE=SEVERITY",
               help="Override a rule's severity (repeatable).")
-@click.option("--include-tests", is_flag=True, default=None,
-              help="Also report weaknesses that are harmless in test code (marked in_test).")
+@click.option("--include-tests/--no-include-tests", default=None,
+              help="Also report weaknesses that are harmless in test code (marked in_test) "
+                   "[default: no, or include-tests from the configuration].")
 @click.option("--show-suppressed", is_flag=True, help="List findings silenced by inline comments.")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None,
               help="Largest file to analyse, in bytes [default: 2 MiB].")
@@ -98,9 +100,12 @@ def main() -> None:
               help="pyproject.toml to read [tool.secreview] from (default: the nearest one).")
 @click.option("--root", type=click.Path(exists=True, file_okay=False),
               help="Report paths relative to this folder (default: the current folder).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def review_command(paths, fmt, output, fail_on, exclude, disable, severities, include_tests,
-                   show_suppressed, max_file_size, config_path, root, quiet) -> None:
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress bar, and no summary on standard error when writing to --output.")
+def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
+                   exclude: tuple[str, ...], disable: tuple[str, ...], severities: tuple[str, ...],
+                   include_tests: bool | None, show_suppressed: bool, max_file_size: int | None,
+                   config_path: str | None, root: str | None, quiet: bool) -> None:
     """Review every Python file under PATHS (default: the current folder)."""
     targets = list(paths) or ["."]
     try:
@@ -128,7 +133,7 @@ def review_command(paths, fmt, output, fail_on, exclude, disable, severities, in
     sys.exit(exit_code(report, config))
 
 
-def exit_code(report, config: Config) -> int:
+def exit_code(report: Report, config: Config) -> int:
     if any(f.severity >= config.fail_on for f in report.findings):
         return EXIT_FINDINGS
     if report.verdict is Verdict.INCOMPLETE:
@@ -149,7 +154,7 @@ def _emit(text: str, output: str | None) -> None:
         _fail(f"cannot write {output}: {exc.strerror or exc}")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"secreview: {message}", err=True)
     sys.exit(EXIT_ERROR)
 

@@ -2,7 +2,8 @@
 
 ```toml
 [tool.secreview]
-exclude = ["migrations/*", "docs"]      # glob patterns on paths relative to the review root
+exclude = ["migrations/*", "docs"]      # globs on paths relative to the review root; one
+                                        # without "/" matches a file or folder name anywhere
 disable = ["py.weak-hash"]              # rule ids not to run
 fail-on = "medium"                      # exit 1 only for findings at or above this severity
 include-tests = false                   # report harmless-in-tests weaknesses in test code too
@@ -64,10 +65,11 @@ def find_pyproject(start: str) -> str | None:
         if os.path.isfile(candidate):
             try:
                 with open(candidate, "rb") as handle:
-                    if "secreview" in tomllib.load(handle).get("tool", {}):
-                        return candidate
+                    tool = tomllib.load(handle).get("tool", {})
             except (OSError, tomllib.TOMLDecodeError):
                 return candidate  # let load_config report the problem
+            if not isinstance(tool, dict) or "secreview" in tool:
+                return candidate
         parent = os.path.dirname(current)
         if parent == current:
             return None
@@ -84,7 +86,10 @@ def load_config(path: str | None) -> Config:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    table = data.get("tool", {}).get("secreview", {})
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: [tool] must be a table")
+    table = tool.get("secreview", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.secreview] must be a table")
     unknown = set(table) - _KNOWN_KEYS
@@ -105,28 +110,28 @@ def load_config(path: str | None) -> Config:
     )
 
 
-def _str_list(path: str, table: dict, key: str) -> tuple[str, ...]:
+def _str_list(path: str, table: dict[str, Any], key: str) -> tuple[str, ...]:
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{path}: `{key}` must be a list of strings")
     return tuple(value)
 
 
-def _table(path: str, table: dict, key: str) -> dict:
+def _table(path: str, table: dict[str, Any], key: str) -> dict[str, Any]:
     value = table.get(key, {})
     if not isinstance(value, dict):
         raise ConfigError(f"{path}: `{key}` must be a table")
     return value
 
 
-def _bool(path: str, table: dict, key: str) -> bool:
+def _bool(path: str, table: dict[str, Any], key: str) -> bool:
     value = table.get(key, False)
     if not isinstance(value, bool):
         raise ConfigError(f"{path}: `{key}` must be true or false")
     return value
 
 
-def _int(path: str, table: dict, key: str, default: int) -> int:
+def _int(path: str, table: dict[str, Any], key: str, default: int) -> int:
     value = table.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise ConfigError(f"{path}: `{key}` must be a positive whole number of bytes")

@@ -26,6 +26,16 @@ class ReviewError(Exception):
     """The review as a whole could not run (bad configuration, unknown rule)."""
 
 
+class RuleFailure(Exception):
+    """One or more rules raised on one file; `findings` holds what the
+    other rules found."""
+
+    def __init__(self, failures: list[str], findings: list[Finding]):
+        super().__init__(f"internal error in rule {'; '.join(failures)}; "
+                         "the other rules ran (please report this)")
+        self.findings = findings
+
+
 @dataclass
 class FileResult:
     path: str
@@ -47,11 +57,23 @@ def select_rules(config: Config) -> list[Rule]:
 
 
 def analyse_module(module: ParsedModule, rules: Iterable[Rule], is_test: bool) -> list[Finding]:
-    """Run every rule on one parsed module (suppressions not applied yet)."""
+    """Run every rule on one parsed module (suppressions not applied yet).
+
+    When a rule fails the others still run, then `RuleFailure` carries their
+    findings, so the caller can report them and still mark the file as not
+    fully analysed."""
     ctx = FileContext(module, is_test=is_test)
     findings: list[Finding] = []
+    failures: list[str] = []
     for rule in rules:
-        findings.extend(rule.check(ctx))
+        try:
+            findings.extend(rule.check(ctx))
+        except RecursionError:
+            raise
+        except Exception as exc:  # a defect in one rule must not end the review
+            failures.append(f"{rule.id} ({type(exc).__name__}: {exc})")
+    if failures:
+        raise RuleFailure(failures, findings)
     return findings
 
 
@@ -68,18 +90,36 @@ def review_file(source: SourceFile, rules: list[Rule], config: Config) -> FileRe
     except RecursionError:
         result.error = FileError(source.path, "nesting too deep to analyse (recursion limit reached)")
         return result
+    except RuleFailure as exc:
+        result.error = FileError(source.path, str(exc))
+        result.findings = exc.findings
+    _apply_suppressions(module, result.findings, rules)
+    result.functions = sum(
+        isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for n in ast.walk(module.tree))
+    result.lines = len(module.lines)
+    return result
+
+
+def _apply_suppressions(module: ParsedModule, findings: list[Finding], rules: list[Rule]) -> None:
     by_line = suppressions(module.comments)
     rule_by_id = {r.id: r for r in rules}
-    for finding in result.findings:
+    for finding in findings:
         rule = rule_by_id[finding.rule]
         first, last = finding.span if finding.span != (0, 0) else (finding.line, finding.end_line)
         sup = find_suppression(by_line, first, last, rule.id, rule.bandit_ids)
         if sup is not None:
             finding.suppressed_by = f"line {sup.line}: {sup.text}"
-    result.functions = sum(
-        isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for n in ast.walk(module.tree))
-    result.lines = len(module.lines)
-    return result
+
+
+def _number_repeats(findings: list[Finding]) -> None:
+    """Identical findings (same rule, file, function and code) get repeat
+    numbers in line order, so their fingerprints differ and none is merged
+    away by a consumer that deduplicates on fingerprints."""
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for finding in sorted(findings, key=Finding.sort_key):
+        key = finding.identity()
+        finding.occurrence = seen.get(key, 0)
+        seen[key] = finding.occurrence + 1
 
 
 def review(
@@ -97,7 +137,8 @@ def review(
     found = discover(targets or ["."], root, list(config.exclude))
     rule_by_id = {r.id: r for r in rules}
 
-    report = Report(root=root, rules_run=[r.id for r in rules])
+    report = Report(root=root, rules_run=[r.id for r in rules],
+                    rule_severity={r.id: config.severity_overrides.get(r.id, r.severity) for r in rules})
     report.errors.extend(found.errors)
     stats = Stats(files_excluded=found.excluded)
     total = len(found.files)
@@ -107,11 +148,12 @@ def review(
             progress(done, total, source.path)
         if result.error is not None:
             report.errors.append(result.error)
-            continue
-        stats.files_analyzed += 1
-        stats.functions_analyzed += result.functions
-        stats.lines_analyzed += result.lines
-        stats.files_fallback_parser += int(result.used_fallback)
+        else:
+            stats.files_analyzed += 1
+            stats.functions_analyzed += result.functions
+            stats.lines_analyzed += result.lines
+            stats.files_fallback_parser += int(result.used_fallback)
+        _number_repeats(result.findings)
         for finding in result.findings:
             override = config.severity_overrides.get(finding.rule)
             if override is not None:

@@ -113,17 +113,28 @@ class Finding:
     # comment on any of them applies).
     span: tuple[int, int] = (0, 0)
     suppressed_by: str | None = None
+    # 0 for the first finding with this rule, file, scope and code; 1, 2, ...
+    # for later identical ones, so each keeps its own fingerprint.
+    occurrence: int = 0
 
     @property
     def fingerprint(self) -> str:
-        """Stable id: rule, file, enclosing function and normalised code.
+        """Stable id: rule, file, enclosing function, normalised code and,
+        for repeats of the same code in the same function, the repeat number.
 
         Line numbers are deliberately left out, so unrelated edits above the
         finding do not change it."""
-        key = "\x1f".join((self.rule, self.path, self.scope, normalise_code(self.code)))
+        parts = [self.rule, self.path, self.scope, normalise_code(self.code)]
+        if self.occurrence:
+            parts.append(str(self.occurrence))
+        key = "\x1f".join(parts)
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
-    def sort_key(self) -> tuple:
+    def identity(self) -> tuple[str, str, str, str]:
+        """What the fingerprint hashes, less the repeat number."""
+        return (self.rule, self.path, self.scope, normalise_code(self.code))
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.column, self.rule, self.message)
 
     def to_dict(self) -> dict[str, Any]:
@@ -197,6 +208,8 @@ class Report:
     hidden_in_tests: list[Finding] = field(default_factory=list)
     root: str = "."
     rules_run: list[str] = field(default_factory=list)
+    # Severity of each rule run, after configured overrides.
+    rule_severity: dict[str, Severity] = field(default_factory=dict)
 
     @property
     def verdict(self) -> Verdict:

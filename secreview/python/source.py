@@ -76,6 +76,8 @@ def decode_source(data: bytes) -> str:
         raise SourceError(f"invalid encoding declaration: {exc.msg}") from None
     try:
         text = data.decode(encoding)
+    except LookupError:  # e.g. `# coding: rot13`, a codec that does not yield text
+        raise SourceError(f"invalid encoding declaration: {encoding!r} is not a text encoding") from None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         byte = data[exc.start: exc.start + 1].hex()
@@ -90,8 +92,27 @@ def decode_source(data: bytes) -> str:
 
 def _size(n: int) -> str:
     if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MB"
-    return f"{n / 1024:.0f} KB"
+        return f"{n / (1024 * 1024):.1f} MiB"
+    if n >= 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n} bytes"
+
+
+# Limits of CPython's parser, not syntax errors: no other parser helps.
+_PARSER_LIMITS = ("too many nested parentheses", "too many levels of indentation", "too complex")
+_NESTING_TOO_DEEP = "nesting too deep to parse (the expression exceeds the parser's recursion limit)"
+# Python ends a source line at \r\n, \r or \n only; str.splitlines() also splits
+# at form feeds, \x1c-\x1e, \x85, \u2028 and \u2029, which would shift every
+# later line away from the line numbers in the tree.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(text: str) -> list[str]:
+    """The file's lines as Python numbers them (line N is `lines[N - 1]`)."""
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def parse_source(text: str, path: str) -> ParsedModule:
@@ -101,35 +122,44 @@ def parse_source(text: str, path: str) -> ParsedModule:
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
+        if exc.msg in _PARSER_LIMITS:
+            raise SourceError(f"nesting too deep to parse at line {exc.lineno} ({exc.msg})") from None
         tree = _parse_fallback(text, path, exc)
         used_fallback = True
     except (RecursionError, MemoryError):
-        raise SourceError(
-            "nesting too deep to parse (the expression exceeds the parser's recursion limit)"
-        ) from None
+        raise SourceError(_NESTING_TOO_DEEP) from None
     except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
         raise SourceError(f"cannot be parsed: {exc}") from None
-    lines = text.splitlines()
+    lines = source_lines(text)
     return ParsedModule(path=path, text=text, tree=tree, used_fallback=used_fallback,
                         lines=lines, comments=_comments(text, lines))
 
 
 def _parse_fallback(text: str, path: str, error: SyntaxError) -> ast.Module:
+    """The tree from the fallback parser (newer syntax); when it fails too,
+    the reason says why, from the parser whose message is more telling."""
     try:
         from secreview.python.fallback import describe_syntax_error, parse_fallback
     except ImportError:  # pragma: no cover - the fallback ships with the package
-        raise SourceError(f"syntax error at line {error.lineno}: {error.msg}") from None
+        raise SourceError(_syntax_reason(error)) from None
     try:
         return parse_fallback(text, path)
     except SyntaxError as second:
-        raise SourceError(describe_syntax_error(text, second)) from None
+        # This interpreter's message is the precise one, unless the fallback
+        # parser (whose grammar is newer) got well past the line it stopped
+        # at: then that line holds newer syntax and the real error is later.
+        # Either way the description names Python 2 code as such.
+        later = (second.lineno or 0) > (error.lineno or 0) + 1
+        raise SourceError(describe_syntax_error(text, second if later else error)) from None
     except (RecursionError, MemoryError):
-        raise SourceError(
-            "nesting too deep to parse (the expression exceeds the parser's recursion limit)"
-        ) from None
+        raise SourceError(_NESTING_TOO_DEEP) from None
+    except Exception as exc:  # a defect in the fallback must not end the review
+        raise SourceError(f"{_syntax_reason(error)} (the fallback parser for newer syntax failed: "
+                          f"{type(exc).__name__}: {exc})") from None
 
 
-_COMMENT_RE = re.compile(r"#(?P<body>.*)$")
+def _syntax_reason(error: SyntaxError) -> str:
+    return f"syntax error at line {error.lineno}: {error.msg}"
 
 
 def _comments(text: str, lines: list[str]) -> dict[int, str]:
@@ -138,7 +168,8 @@ def _comments(text: str, lines: list[str]) -> dict[int, str]:
     know falls back to a line scan for comments that matter to us."""
     comments: dict[int, str] = {}
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        # newline="": lines end at \r too, as they do for the parser.
+        for tok in tokenize.generate_tokens(io.StringIO(text, newline="").readline):
             if tok.type == tokenize.COMMENT:
                 comments[tok.start[0]] = tok.string[1:]
         return comments

@@ -5,6 +5,7 @@ Renderers never analyse; they only format what the `Report` holds.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 from secreview.model import Report
@@ -16,18 +17,12 @@ class RenderOptions:
 
 
 FORMATS = ("text", "json", "sarif", "markdown")
+_MODULES = {"text": "text", "json": "json_report", "sarif": "sarif", "markdown": "markdown"}
 
 
 def render(report: Report, fmt: str, options: RenderOptions | None = None) -> str:
-    options = options or RenderOptions()
-    if fmt == "text":
-        from secreview.report import text as module
-    elif fmt == "json":
-        from secreview.report import json_report as module
-    elif fmt == "sarif":
-        from secreview.report import sarif as module
-    elif fmt == "markdown":
-        from secreview.report import markdown as module
-    else:
+    if fmt not in _MODULES:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
-    return module.render(report, options)
+    module = importlib.import_module(f"{__name__}.{_MODULES[fmt]}")
+    text: str = module.render(report, options or RenderOptions())
+    return text

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 from secreview.model import Report
+from secreview.report import RenderOptions
 
 
-def render(report: Report, options) -> str:
+def render(report: Report, options: RenderOptions) -> str:
     data = report.to_dict()
     if options.show_suppressed:
         data["suppressed"] = [

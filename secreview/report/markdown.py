@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 from secreview.cwe import cwe_title
 from secreview.model import Report, Verdict
+from secreview.report import RenderOptions
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render(report: Report, options) -> str:
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _code_block(code: str) -> list[str]:
+    """A fenced Python block whose fence is longer than any run of back-ticks
+    in the code, so the code cannot close it early."""
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}python", code, fence]
+
+
+def render(report: Report, options: RenderOptions) -> str:
     out = ["# secreview security review", ""]
     if report.verdict is Verdict.INCOMPLETE:
         out += [f"> **Incomplete.** {report.summary}", "", "| File not analysed | Reason |", "|---|---|"]
@@ -29,14 +44,14 @@ def render(report: Report, options) -> str:
             out += [f"## {n}. {_cell(f.message)}", "",
                     f"`{f.path}` line {f.line} · {'; '.join(cwe_title(c) for c in f.cwe)} · "
                     f"rule `{f.rule}`{' · test code' if f.in_test else ''}", "",
-                    "```python", f.code, "```", "", f"**Why:** {f.explanation}", ""]
+                    *_code_block(f.code), "", f"**Why:** {f.explanation}", ""]
             if f.trace:
                 out.append("**Evidence:**")
                 out += [f"- `{s.path}:{s.line}`: {s.note}" for s in f.trace]
                 out.append("")
             out.append(f"**Fix:** {f.fix.description}")
             if f.fix.replacement:
-                out += ["", "```python", f.fix.replacement, "```"]
+                out += ["", *_code_block(f.fix.replacement)]
             out.append("")
     if options.show_suppressed and report.suppressed:
         out += ["## Suppressed", ""]
@@ -44,7 +59,7 @@ def render(report: Report, options) -> str:
                 for f in report.suppressed]
         out.append("")
     s = report.stats
-    out.append(f"_Analysed {s.files_analyzed} files, {s.functions_analyzed} functions, {s.lines_analyzed} "
-               f"lines; skipped {s.files_skipped}; suppressed {s.suppressed}; hidden in tests "
-               f"{s.hidden_in_tests}; {s.seconds:.2f}s._")
+    out.append(f"_Analysed {_count(s.files_analyzed, 'file')}, {_count(s.functions_analyzed, 'function')}, "
+               f"{_count(s.lines_analyzed, 'line')}; skipped {s.files_skipped}; suppressed {s.suppressed}; "
+               f"hidden in tests {s.hidden_in_tests}; {s.seconds:.2f}s._")
     return "\n".join(out) + "\n"

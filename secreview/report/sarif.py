@@ -3,8 +3,9 @@
 - Rule metadata: name, short/full description, help (text and Markdown from
   the rule's own docs), tags `security` and `external/cwe/cwe-N` (as CodeQL
   does), `security-severity` (GitHub's numeric severity) and `precision`.
-- Results: relative URIs against `%SRCROOT%`, `partialFingerprints` (stable
-  across line moves), the trace as a `codeFlow`, the fix as a SARIF `fix`.
+- Results: relative, percent-encoded URIs against `%SRCROOT%`,
+  `partialFingerprints` (stable across line moves), the source lines as the
+  `contextRegion` snippet, the trace as a `codeFlow`, the fix as a SARIF `fix`.
 - Files that could not be analysed are tool execution notifications, and the
   invocation is marked unsuccessful so nobody reads the run as clean.
 """
@@ -12,22 +13,32 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from secreview import __version__
 from secreview.cwe import cwe_name
-from secreview.model import Confidence, Finding, Report, Severity, Verdict
+from secreview.model import Finding, Report, Severity, Verdict
+from secreview.report import RenderOptions
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/secreview/"
 
 _LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
 _SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "3.0"}
-_PRECISION = {Confidence.HIGH: "high", Confidence.MEDIUM: "medium", Confidence.LOW: "low"}
+_NOT_ANALYSED = "file-not-analysed"
+_NOTIFICATIONS = [{
+    "id": _NOT_ANALYSED,
+    "name": "FileNotAnalysed",
+    "shortDescription": {"text": "A file in scope could not be analysed."},
+    "fullDescription": {"text": "The file could not be read or parsed, so the absence of findings in it "
+                                "means nothing; the message says why."},
+    "defaultConfiguration": {"level": "error"},
+}]
 
 
-def render(report: Report, options) -> str:
+def render(report: Report, options: RenderOptions) -> str:
     return json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n"
 
 
@@ -40,8 +51,8 @@ def to_sarif(report: Report) -> dict[str, Any]:
             {
                 "level": "error",
                 "message": {"text": f"{e.path} was not analysed: {e.reason}"},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": e.path, "uriBaseId": "%SRCROOT%"}}}],
-                "descriptor": {"id": "file-not-analysed"},
+                "locations": [{"physicalLocation": {"artifactLocation": _artifact(e.path)}}],
+                "descriptor": {"id": _NOT_ANALYSED, "index": 0},
             }
             for e in report.errors
         ],
@@ -60,9 +71,10 @@ def to_sarif(report: Report) -> dict[str, Any]:
                         "semanticVersion": __version__,
                         "informationUri": INFORMATION_URI,
                         "rules": descriptors,
+                        "notifications": _NOTIFICATIONS,
                     }
                 },
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(report.root).resolve().as_uri() + "/"}},
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": _folder_uri(report.root)}},
                 "invocations": [invocation],
                 "results": results,
                 "columnKind": "unicodeCodePoints",
@@ -81,7 +93,7 @@ def _rules(report: Report) -> tuple[list[dict[str, Any]], dict[str, int]]:
     for rule_id in wanted:
         rule = by_id.get(rule_id)
         cwes = list(rule.cwe) if rule else sorted({c for f in report.findings if f.rule == rule_id for c in f.cwe})
-        severity = rule.severity if rule else Severity.MEDIUM
+        severity = report.rule_severity.get(rule_id) or (rule.severity if rule else Severity.MEDIUM)
         doc = rule.doc if rule else ""
         short = rule.name if rule else rule_id
         full = rule.summary if rule else short
@@ -117,6 +129,19 @@ def _pascal(rule_id: str) -> str:
     return "".join(part.capitalize() for part in tail.replace("_", "-").split("-"))
 
 
+def _folder_uri(folder: str) -> str:
+    uri = Path(folder).resolve().as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def _artifact(path: str) -> dict[str, Any]:
+    """A relative path as a percent-encoded URI reference against %SRCROOT%
+    (a file outside the review root keeps its absolute file: URI)."""
+    if PurePosixPath(path).is_absolute():
+        return {"uri": Path(path).as_uri()}
+    return {"uri": quote(path, safe="/"), "uriBaseId": "%SRCROOT%"}
+
+
 def _location(path: str, line: int, end_line: int | None = None, column: int | None = None,
               snippet: str | None = None, message: str | None = None) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(1, line)}
@@ -124,11 +149,15 @@ def _location(path: str, line: int, end_line: int | None = None, column: int | N
         region["endLine"] = max(region["startLine"], end_line)
     if column is not None:
         region["startColumn"] = column + 1
+    physical: dict[str, Any] = {"artifactLocation": _artifact(path), "region": region}
     if snippet:
-        region["snippet"] = {"text": snippet}
-    location: dict[str, Any] = {
-        "physicalLocation": {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"}, "region": region}
-    }
+        # The snippet is whole source lines, so it belongs to a region of whole lines.
+        physical["contextRegion"] = {
+            "startLine": region["startLine"],
+            "endLine": region["startLine"] + snippet.count("\n"),
+            "snippet": {"text": snippet},
+        }
+    location: dict[str, Any] = {"physicalLocation": physical}
     if message:
         location["message"] = {"text": message}
     return location
@@ -161,10 +190,12 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
         result["fixes"] = [{
             "description": {"text": f.fix.description},
             "artifactChanges": [{
-                "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": _artifact(f.path),
                 "replacements": [{
+                    # Whole lines without their final line break, so the
+                    # replacement text carries none either.
                     "deletedRegion": {"startLine": f.line, "endLine": f.end_line},
-                    "insertedContent": {"text": f.fix.replacement + "\n"},
+                    "insertedContent": {"text": f.fix.replacement},
                 }],
             }],
         }]

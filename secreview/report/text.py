@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from secreview.cwe import cwe_title
 from secreview.model import Finding, Report, Verdict
+from secreview.report import RenderOptions
 
 
-def render(report: Report, options) -> str:
+def render(report: Report, options: RenderOptions) -> str:
     out: list[str] = []
     if report.verdict is Verdict.INCOMPLETE:
         out.append(f"INCOMPLETE: {report.summary}")

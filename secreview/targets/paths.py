@@ -2,7 +2,8 @@
 
 Nothing is lost silently: a path that cannot be walked or read becomes a
 `FileError`, so the review's verdict says `incomplete`. Directory symlinks are
-followed once; loops are reported, not walked forever.
+followed once: a link back to a folder already walked is not walked again (its
+files are in scope once), and a link that resolves to itself is reported.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import fnmatch
 import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Callable
 
 from secreview.model import FileError
 
@@ -55,8 +57,12 @@ def _is_within(path: str, root: str) -> bool:
 
 
 def relative_path(abspath: str, root: str) -> str:
+    """The path as reported: relative to `root`, forward slashes, and always
+    valid Unicode (bytes of a file name that are not UTF-8 are shown as
+    `\\xff`, since no report format can carry them)."""
     rel = os.path.relpath(abspath, root) if _is_within(abspath, root) else abspath
-    return PurePosixPath(Path(rel)).as_posix()
+    posix = PurePosixPath(Path(rel)).as_posix()
+    return posix.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def is_excluded(rel: str, patterns: list[str]) -> bool:
@@ -65,6 +71,8 @@ def is_excluded(rel: str, patterns: list[str]) -> bool:
     candidates = {rel} | {"/".join(parts[: i + 1]) for i in range(len(parts))}
     for pattern in patterns:
         pat = pattern.rstrip("/")
+        while pat.startswith("./"):
+            pat = pat[2:]
         for cand in candidates:
             if fnmatch.fnmatchcase(cand, pat) or fnmatch.fnmatchcase(cand.rsplit("/", 1)[-1], pat):
                 return True
@@ -107,7 +115,8 @@ def discover(targets: list[str], root: str, exclude: list[str] | None = None) ->
     return out
 
 
-def _walk(top: str, root: str, exclude: list[str], out: Discovery, add_file) -> None:
+def _walk(top: str, root: str, exclude: list[str], out: Discovery,
+          add_file: Callable[[str], None]) -> None:
     visited_dirs: set[str] = set()
     stack = [top]
     while stack:

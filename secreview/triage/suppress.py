@@ -15,8 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NOSEC = re.compile(r"(?:^|[\s#])nosec\b", re.IGNORECASE)
-_OURS = re.compile(r"secreview\s*:\s*ignore(?:\[(?P<ids>[^\]]*)\])?(?P<reason>.*)$", re.IGNORECASE)
+# `comment` is the text after the first '#', so a marker opens the comment or
+# follows a later '#' (`# noqa: S602  # nosec`), as Bandit reads them: the
+# word inside prose ("# why is nosec here?") is not a marker.
+_NOSEC = re.compile(r"(?:^|#)\s*nosec\b", re.IGNORECASE)
+_OURS = re.compile(r"(?:^|#)\s*secreview\s*:\s*ignore\b(?:\[(?P<ids>[^\]]*)\])?(?P<reason>.*)$",
+                   re.IGNORECASE)
 _BANDIT_ID = re.compile(r"^B\d{3}$", re.IGNORECASE)
 
 
@@ -36,23 +40,23 @@ class Suppression:
 def parse_comment(line: int, comment: str) -> Suppression | None:
     ours = _OURS.search(comment)
     if ours:
-        ids = ours.group("ids")
-        rules = frozenset(i.strip() for i in ids.split(",") if i.strip()) if ids else frozenset()
-        return Suppression(line, rules, frozenset(), "# " + comment.strip())
+        ids = ours.group("ids") or ""
+        named = frozenset(i.strip() for i in ids.split(",") if i.strip())
+        return Suppression(line, named, frozenset(), "# " + comment.strip())
     nosec = _NOSEC.search(comment)
     if nosec:
         # Ids follow `nosec`, separated by commas, colons or spaces; the first
         # word that is not an id starts the free-text reason.
         bandit: set[str] = set()
-        rules: set[str] = set()
+        ours_ids: set[str] = set()
         for token in re.split(r"[\s,:]+", comment[nosec.end():].strip()):
             if _BANDIT_ID.match(token):
                 bandit.add(token.upper())
             elif token.startswith("py."):
-                rules.add(token)
+                ours_ids.add(token)
             elif token:
                 break
-        return Suppression(line, frozenset(rules), frozenset(bandit), "# " + comment.strip())
+        return Suppression(line, frozenset(ours_ids), frozenset(bandit), "# " + comment.strip())
     return None
 
 

@@ -1,0 +1,236 @@
+"""The command line: exit codes, options, output, in-process and as a real process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+from conftest import CLEAN_SUMMARY, SAFE, SHELL, TLS, WEAK, Run, run_process, write
+
+Cli = Callable[..., Run]
+
+
+def test_exit_0_when_clean(project: Path, cli: Cli) -> None:
+    write(project, "safe.py", SAFE)
+    run = cli("review")
+    assert run.exit_code == 0
+    assert run.stdout.splitlines()[0] == CLEAN_SUMMARY
+
+
+def test_exit_1_when_findings(project: Path, cli: Cli) -> None:
+    write(project, "app.py", SHELL)
+    run = cli("review", "--format", "json")
+    assert run.exit_code == 1
+    assert [(f["rule"], f["line"]) for f in run.json()["findings"]] == [("py.shell-injection", 3)]
+
+
+def test_fail_on_threshold(project: Path, cli: Cli) -> None:
+    write(project, "token.py", WEAK)
+    run = cli("review", "--format", "json", "--fail-on", "high")
+    assert run.exit_code == 0
+    assert [(f["rule"], f["severity"]) for f in run.json()["findings"]] == [("py.weak-hash", "medium")]
+    assert cli("review", "--fail-on", "medium").exit_code == 1
+    assert cli("review").exit_code == 1  # default: low
+    write(project, "app.py", SHELL)
+    assert cli("review", "--fail-on", "high").exit_code == 1
+    assert cli("review", "--fail-on", "critical").exit_code == 0
+
+
+def test_exit_2_for_usage_errors(project: Path, cli: Cli) -> None:
+    write(project, "app.py", SHELL)
+    unknown_option = cli("review", "--no-such-option")
+    assert unknown_option.exit_code == 2 and "No such option" in unknown_option.stderr
+    unknown_rule = cli("review", "--disable", "py.no-such-rule")
+    assert unknown_rule.exit_code == 2
+    assert unknown_rule.stderr == "secreview: unknown rule id(s): py.no-such-rule (see `secreview rules`)\n"
+    assert unknown_rule.stdout == ""
+    bad_level = cli("review", "--severity", "py.shell-injection=urgent")
+    assert bad_level.exit_code == 2 and "unknown severity 'urgent'" in bad_level.stderr
+    no_equals = cli("review", "--severity", "py.shell-injection")
+    assert no_equals.exit_code == 2 and "expected RULE=SEVERITY" in no_equals.stderr
+    unknown_override = cli("review", "--severity", "py.nope=low")
+    assert unknown_override.exit_code == 2 and "py.nope" in unknown_override.stderr
+    assert cli("review", "--format", "xml").exit_code == 2
+    assert cli("review", "--fail-on", "urgent").exit_code == 2
+    assert cli("review", "--max-file-size", "0").exit_code == 2
+
+
+def test_exit_2_for_bad_pyproject(project: Path, cli: Cli) -> None:
+    write(project, "app.py", SAFE)
+    write(project, "pyproject.toml", "[tool.secreview]\nfail-on = 'urgent'\n")
+    run = cli("review")
+    assert run.exit_code == 2
+    assert run.stdout == ""
+    assert run.stderr.startswith("secreview: configuration error: ")
+    assert "`fail-on`: unknown severity 'urgent'" in run.stderr
+
+
+def test_exit_2_for_incomplete_review_without_findings(project: Path, cli: Cli) -> None:
+    write(project, "safe.py", SAFE)
+    write(project, "broken.py", "def f(:\n")
+    run = cli("review", "--format", "json")
+    assert run.exit_code == 2
+    data = run.json()
+    assert (data["verdict"], data["findings"]) == ("incomplete", [])
+    # With a finding at or above --fail-on the findings decide: 1.
+    write(project, "app.py", SHELL)
+    assert cli("review").exit_code == 1
+    # Below --fail-on the incompleteness decides again: 2, never 0.
+    assert cli("review", "--fail-on", "critical").exit_code == 2
+
+
+def test_output_file(project: Path, cli: Cli) -> None:
+    write(project, "app.py", SHELL)
+    run = cli("review", "--format", "json", "--output", "report.json")
+    assert run.exit_code == 1
+    assert run.stdout == ""
+    assert run.stderr == "1 security defect found (1 high). Report written to report.json.\n"
+    data = json.loads((project / "report.json").read_text(encoding="utf-8"))
+    assert data["verdict"] == "defects"
+    assert [p.name for p in project.iterdir() if ".tmp-" in p.name] == []
+    quiet = cli("review", "-q", "--format", "sarif", "-o", "report.sarif")
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (1, "", "")
+    assert json.loads((project / "report.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
+
+
+def test_output_to_missing_folder_is_an_error(project: Path, cli: Cli) -> None:
+    write(project, "app.py", SAFE)
+    run = cli("review", "-o", "no/such/dir/report.txt")
+    assert run.exit_code == 2
+    assert run.stderr.startswith("secreview: cannot write no/such/dir/report.txt:")
+
+
+def test_show_suppressed_text_and_json(project: Path, cli: Cli) -> None:
+    write(project, "app.py", SHELL.replace('{host}")', '{host}")  # nosec: pinging is the job'))
+    plain = cli("review")
+    assert plain.exit_code == 0
+    assert plain.stdout.splitlines()[0] == CLEAN_SUMMARY
+    assert "1 finding(s) suppressed by inline comments (--show-suppressed lists them)." in plain.stdout
+    assert "app.py:3" not in plain.stdout
+    shown = cli("review", "--show-suppressed")
+    assert shown.exit_code == 0
+    assert "Suppressed findings (not counted in the verdict):" in shown.stdout
+    assert "  app.py:3 py.shell-injection - " in shown.stdout
+    assert "[line 3: # nosec: pinging is the job]" in shown.stdout
+    data = cli("review", "--show-suppressed", "--format", "json").json()
+    assert data["stats"]["suppressed"] == 1
+    assert [(f["path"], f["line"], f["suppressed_by"]) for f in data["suppressed"]] == [
+        ("app.py", 3, "line 3: # nosec: pinging is the job")]
+
+
+def test_exclude(project: Path, cli: Cli) -> None:
+    write(project, "app.py", SHELL)
+    write(project, "migrations/0001.py", SHELL)
+    write(project, "vendor/lib/x.py", SHELL)
+
+    def paths(run: Run) -> list[str]:
+        return [f["path"] for f in run.json()["findings"]]
+
+    assert paths(cli("review", "-f", "json")) == ["app.py", "migrations/0001.py", "vendor/lib/x.py"]
+    run = cli("review", "-f", "json", "--exclude", "migrations", "--exclude", "vendor/*")
+    assert paths(run) == ["app.py"]
+    assert run.json()["stats"]["files_excluded"] == 2
+    assert paths(cli("review", "-f", "json", "--exclude", "./migrations/")) == ["app.py", "vendor/lib/x.py"]
+
+
+def test_disable(project: Path, cli: Cli) -> None:
+    write(project, "app.py", SHELL)
+    write(project, "web.py", TLS)
+    run = cli("review", "-f", "json", "--disable", "py.shell-injection")
+    assert run.exit_code == 1
+    assert [f["rule"] for f in run.json()["findings"]] == ["py.tls-verification-disabled"]
+    both = cli("review", "-f", "json", "--disable", "py.shell-injection", "--disable", "py.tls-verification-disabled")
+    assert (both.exit_code, both.json()["findings"]) == (0, [])
+
+
+def test_severity_override(project: Path, cli: Cli) -> None:
+    write(project, "app.py", SHELL)
+    run = cli("review", "-f", "json", "--severity", "py.shell-injection=low")
+    assert [f["severity"] for f in run.json()["findings"]] == ["low"]
+    assert run.json()["summary"] == "1 security defect found (1 low)."
+    assert cli("review", "--severity", "py.shell-injection=low", "--fail-on", "medium").exit_code == 0
+    assert cli("review", "--severity", "py.shell-injection=LOW", "--fail-on", "low").exit_code == 1
+
+
+def test_include_tests(project: Path, cli: Cli) -> None:
+    write(project, "tests/test_web.py", TLS)
+    hidden = cli("review", "-f", "json")
+    assert (hidden.exit_code, hidden.json()["findings"], hidden.json()["stats"]["hidden_in_tests"]) == (0, [], 1)
+    shown = cli("review", "-f", "json", "--include-tests")
+    assert shown.exit_code == 1
+    assert [(f["path"], f["in_test"]) for f in shown.json()["findings"]] == [("tests/test_web.py", True)]
+
+
+def test_root_option_sets_reported_paths(project: Path, cli: Cli) -> None:
+    write(project, "src/pkg/app.py", SHELL)
+    default = cli("review", "-f", "json", "src")
+    assert [f["path"] for f in default.json()["findings"]] == ["src/pkg/app.py"]
+    rooted = cli("review", "-f", "json", "--root", "src", "src")
+    assert [f["path"] for f in rooted.json()["findings"]] == ["pkg/app.py"]
+
+
+def test_markdown_and_sarif_formats(project: Path, cli: Cli) -> None:
+    write(project, "app.py", SHELL)
+    md = cli("review", "-f", "markdown")
+    assert md.exit_code == 1 and md.stdout.startswith("# secreview security review\n")
+    sarif = cli("review", "-f", "sarif")
+    assert sarif.exit_code == 1 and json.loads(sarif.stdout)["runs"][0]["results"][0]["ruleId"] == "py.shell-injection"
+
+
+def test_rules_and_explain_commands(cli: Cli) -> None:
+    rules = cli("rules")
+    assert rules.exit_code == 0
+    assert any(line.startswith("py.shell-injection ") and "CWE-78" in line for line in rules.stdout.splitlines())
+    explain = cli("explain", "py.shell-injection")
+    assert explain.exit_code == 0 and explain.stdout.startswith("py.shell-injection: ")
+    assert "## What it does" in explain.stdout
+    unknown = cli("explain", "py.nope")
+    assert unknown.exit_code == 2 and unknown.stderr.startswith("secreview: unknown rule 'py.nope'")
+
+
+# ------------------------------------------------------------ real processes
+
+
+def test_process_findings_exit_1_and_json(project: Path) -> None:
+    write(project, "app.py", SHELL)
+    write(project, "web.py", TLS)
+    run = run_process("review", "--format", "json", cwd=project)
+    assert run.exit_code == 1, run.stderr
+    assert run.stderr == ""
+    data = run.json()
+    assert [(f["path"], f["line"], f["cwe"]) for f in data["findings"]] == [
+        ("app.py", 3, [78]), ("web.py", 3, [295])]
+
+
+def test_process_clean_exit_0_and_text(project: Path) -> None:
+    write(project, "safe.py", SAFE)
+    run = run_process("review", cwd=project)
+    assert run.exit_code == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == CLEAN_SUMMARY
+    assert lines[-1].startswith("Coverage: Analysed 1 file, 1 function, 3 lines")
+
+
+def test_process_usage_error_exit_2(project: Path) -> None:
+    run = run_process("review", "--bogus", cwd=project)
+    assert run.exit_code == 2
+    assert "No such option '--bogus'" in run.stderr
+    assert run.stdout == ""
+
+
+def test_process_output_file_and_progress_free_stderr(project: Path) -> None:
+    for n in range(6):  # enough files for a progress bar, which needs a terminal
+        write(project, f"m{n}.py", SAFE)
+    run = run_process("review", "-f", "sarif", "-o", "out.sarif", cwd=project)
+    assert run.exit_code == 0
+    assert run.stdout == ""
+    assert run.stderr == f"{CLEAN_SUMMARY} Report written to out.sarif.\n"
+    assert json.loads((project / "out.sarif").read_text(encoding="utf-8"))["runs"][0]["results"] == []
+
+
+def test_version(cli: Cli) -> None:
+    from secreview import __version__
+
+    run = cli("--version")
+    assert run.exit_code == 0 and run.stdout == f"secreview, version {__version__}\n"
