@@ -142,6 +142,13 @@ def review(
     report.errors.extend(found.errors)
     stats = Stats(files_excluded=found.excluded)
     total = len(found.files)
+    if total == 0 and not found.errors:
+        # Reviewing nothing must not read as "no defects": a mistyped path or
+        # an exclude that matches everything would otherwise pass silently.
+        where = ", ".join(targets or ["."])
+        report.errors.append(FileError(where, "no Python files to review under this path "
+                                       f"({found.excluded} excluded by configuration)"
+                                       if found.excluded else "no Python files to review under this path"))
     for done, source in enumerate(found.files, start=1):
         result = review_file(source, rules, config)
         if progress is not None:

@@ -234,3 +234,15 @@ def test_version(cli: Cli) -> None:
 
     run = cli("--version")
     assert run.exit_code == 0 and run.stdout == f"secreview, version {__version__}\n"
+
+
+def test_reviewing_no_python_file_is_incomplete_not_clean(project: Path, cli: Cli) -> None:
+    write(project, "notes.txt", "not python\n")
+    write(project, "gen/a.py", SHELL)
+    run = cli("review", "--exclude", "gen", "-f", "json")
+    assert run.exit_code == 2
+    data = run.json()
+    assert data["verdict"] == "incomplete"
+    assert data["errors"] == [{"path": ".", "reason":
+                               "no Python files to review under this path (1 excluded by configuration)"}]
+    assert "No security defects" not in data["summary"]

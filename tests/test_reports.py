@@ -407,3 +407,15 @@ def test_markdown_fence_is_longer_than_backticks_in_code(tmp_path: Path) -> None
 
 def test_verdict_is_computed(tmp_path: Path) -> None:
     assert Report().verdict is Verdict.CLEAN and Report().summary == CLEAN_SUMMARY
+
+
+def test_columns_count_characters_not_utf8_bytes(tmp_path: Path) -> None:
+    from secreview.config import Config
+    from secreview.engine import review
+
+    (tmp_path / "app.py").write_text('import os\n\ndef f(nom):\n    é = "ü"; os.system("echo " + nom)\n',
+                                     encoding="utf-8")
+    report = review([str(tmp_path)], Config(), root=str(tmp_path))
+    [finding] = report.findings
+    line = '    é = "ü"; os.system("echo " + nom)'
+    assert finding.column == line.index("os.system")

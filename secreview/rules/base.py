@@ -65,7 +65,7 @@ class Rule:
     ) -> Finding:
         line = getattr(node, "lineno", 1)
         end_line = getattr(node, "end_lineno", line) or line
-        column = getattr(node, "col_offset", 0)
+        column = character_column(ctx.module.line(line), getattr(node, "col_offset", 0))
         code_end = min(end_line, line + _MAX_CODE_LINES - 1)
         return Finding(
             rule=self.id,
@@ -94,6 +94,11 @@ class Rule:
         if old not in text:
             return None
         return text.replace(old, new, 1)
+
+
+def character_column(line_text: str, byte_offset: int) -> int:
+    """`ast` columns count UTF-8 bytes; reports count characters."""
+    return len(line_text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
 
 
 def doc_sections(doc: str) -> dict[str, str]:
