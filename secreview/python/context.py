@@ -7,6 +7,8 @@
 - `origin(expr)`: where a non-constant value comes from, as evidence for the
   explanation and trace (a parameter, an assignment from a call, ...).
 - scopes: the enclosing function of any node and its qualified name.
+- `replace_source(node, new)`: the finding's lines with one node's text
+  replaced, position-exact, for mechanical fixes.
 
 All walks are iterative or depth-bounded, so deep trees cannot blow the stack.
 """
@@ -15,8 +17,9 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from secreview.python.source import ParsedModule
 
@@ -25,12 +28,18 @@ _MAX_DEPTH = 40
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 ScopeNode = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_LOOPS = (ast.For, ast.AsyncFor, ast.comprehension)
+Position = tuple[int, int]  # (line, column in UTF-8 bytes), as `ast` gives them
+# Lines as the parser counts them (only \r\n, \r and \n end a line), ends kept.
+_PARSER_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 # Calls whose result is constant when every argument is.
 _PURE_CALLS = frozenset(
     {"str", "int", "float", "bool", "bytes", "tuple", "list", "frozenset", "len",
      "os.path.join", "posixpath.join", "os.path.expanduser", "os.path.abspath",
-     "os.path.dirname", "os.path.basename", "shlex.join", "shlex.quote"}
+     "os.path.dirname", "os.path.basename", "shlex.join", "shlex.quote",
+     "range", "enumerate", "zip", "sorted", "reversed", "repr", "abs", "min", "max"}
 )
 
 
@@ -54,9 +63,12 @@ class FileContext:
         self.parents: dict[int, ast.AST] = {}
         self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         self.imports: dict[str, str] = {}
+        self.module_imports: dict[str, str] = {}  # local name -> module, from `import m [as n]`
         self.module_bindings: dict[str, list[ast.AST]] = {}
         self.shadowed: set[str] = set()  # module-level names that hide builtins
         self._bindings_cache: dict[int, dict[str, list[ast.AST]]] = {}
+        self._parser_lines: list[bytes] | None = None  # the file's lines as the parser counts them
+        self._calls: list[tuple[ast.Call, str]] | None = None
         self._index()
 
     # ----------------------------------------------------------------- index
@@ -68,18 +80,15 @@ class FileContext:
                 self.functions.append(node)
             elif isinstance(node, ast.Import):
                 for alias in node.names:
-                    if alias.asname:
-                        self.imports[alias.asname] = alias.name
-                    else:
-                        top = alias.name.split(".")[0]
-                        self.imports[top] = top
+                    local, target = _import_binding(node, alias)
+                    self.imports[local] = target
+                    self.module_imports[local] = target
             elif isinstance(node, ast.ImportFrom):
-                base = "." * node.level + (node.module or "")
                 for alias in node.names:
                     if alias.name == "*":
                         continue
-                    target = f"{base}.{alias.name}" if base and not base.endswith(".") else base + alias.name
-                    self.imports[alias.asname or alias.name] = target
+                    local, target = _import_binding(node, alias)
+                    self.imports[local] = target
         self.module_bindings = self._collect_bindings(self.tree)
         for name in self.module_bindings:
             if name in _BUILTINS and name not in self.imports:
@@ -156,24 +165,54 @@ class FileContext:
             return ".".join(reversed(parts))
         if not isinstance(current, ast.Name):
             return None
-        head = current.id
-        if head in self.imports:
-            head = self.imports[head]
-        elif head in self.shadowed:
-            head = f"<local>.{head}"
-        parts.append(head)
+        parts.append(self._resolve_head(current))
         return ".".join(reversed(parts))
+
+    def _resolve_head(self, name: ast.Name) -> str:
+        """What a bare name refers to at its point of use: the import that
+        binds it in the nearest scope, `<local>.name` when a function-local
+        binding (parameter, assignment, nested def) hides an import or a
+        builtin, else the name itself."""
+        head = name.id
+        scope, found = self._lookup(name)
+        imports = [b for b in found if isinstance(b, (ast.Import, ast.ImportFrom))]
+        if imports:
+            binding = imports[-1]
+            for alias in binding.names:
+                local, target = _import_binding(binding, alias)
+                if local == head:
+                    return target
+        if found and scope is not None and scope is not self.tree:
+            if head in self.imports or head in _BUILTINS:
+                return f"<local>.{head}"
+            return head
+        if head in self.imports:
+            return self.imports[head]
+        if head in self.shadowed:
+            return f"<local>.{head}"
+        return head
+
+    def module_alias(self, module: str) -> str | None:
+        """The name this file binds to `module` with `import module [as name]`."""
+        for local, target in self.module_imports.items():
+            if target == module:
+                return local
+        return None
 
     def call_name(self, call: ast.Call) -> str | None:
         return self.qualified_name(call.func)
 
     def calls(self) -> Iterator[tuple[ast.Call, str]]:
-        """Every call in the file whose callee can be named."""
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Call):
-                name = self.call_name(node)
-                if name:
-                    yield node, name
+        """Every call in the file whose callee can be named (computed once
+        per file and shared by all rules)."""
+        if self._calls is None:
+            self._calls = []
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.Call):
+                    name = self.call_name(node)
+                    if name:
+                        self._calls.append((node, name))
+        return iter(self._calls)
 
     # -------------------------------------------------------- bindings
     def _collect_bindings(self, scope: ast.AST) -> dict[str, list[ast.AST]]:
@@ -236,8 +275,17 @@ class FileContext:
         return self._bindings_cache[key]
 
     def _lookup(self, name: ast.Name) -> tuple[ast.AST | None, list[ast.AST]]:
-        """(scope, binding nodes) for a name used at `name`, LEGB without classes."""
+        """(scope, binding nodes) for a name used at `name`, LEGB without classes.
+        A comprehension's loop variable is bound by its `ast.comprehension`."""
+        below: set[int] = {id(name)}  # the nodes between `name` and `anc`
         for anc in self.ancestors(name):
+            if isinstance(anc, _COMPREHENSIONS):
+                generators = [g for g in anc.generators if _binds(g.target, name.id)]
+                # The first iterable is evaluated in the enclosing scope.
+                if generators and id(anc.generators[0].iter) not in below:
+                    bound: list[ast.AST] = list(generators)
+                    return anc, bound
+            below.add(id(anc))
             if isinstance(anc, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 found = self.bindings_in(anc).get(name.id)
                 if found:
@@ -248,6 +296,46 @@ class FileContext:
         if found:
             return self.tree, found
         return None, []
+
+    def bindings_of(self, name: ast.Name) -> list[ast.AST]:
+        """The nodes that bind `name` where it is used (statements, parameters,
+        loops, imports, defs); empty when it is bound nowhere in the file."""
+        return list(self._lookup(name)[1])
+
+    def assigned_values(self, name: ast.Name) -> list[ast.expr] | None:
+        """Every expression assigned to `name` in its scope, or None when some
+        binding's value cannot be read from the text (parameter, loop, import,
+        `with`, `global`...) or the name is bound nowhere."""
+        found = self.bindings_of(name)
+        if not found:
+            return None
+        values: list[ast.expr] = []
+        for binding in found:
+            value = self._assigned_value(binding, name.id)
+            if value is None:
+                return None
+            values.append(value)
+        return values
+
+    def constructed_by(self, expr: ast.AST) -> str | None:
+        """For a name bound once, directly, to a call's result (`s = Session()`
+        or `with Session() as s`), the qualified name of that call."""
+        if not isinstance(expr, ast.Name):
+            return None
+        found = self.bindings_of(expr)
+        if len(found) != 1:
+            return None
+        binding = found[0]
+        value: ast.AST | None = None
+        if isinstance(binding, (ast.Assign, ast.AnnAssign)):
+            value = self._assigned_value(binding, expr.id)
+        elif isinstance(binding, (ast.With, ast.AsyncWith)):
+            for item in binding.items:
+                if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == expr.id:
+                    value = item.context_expr
+        if isinstance(value, ast.Await):
+            value = value.value
+        return self.call_name(value) if isinstance(value, ast.Call) else None
 
     # --------------------------------------------------------- constants
     def is_constant(self, expr: ast.AST | None, _depth: int = 0, _seen: frozenset = frozenset()) -> bool:
@@ -298,6 +386,11 @@ class FileContext:
                 return False
             seen = _seen | {expr.id}
             for binding in found:
+                if isinstance(binding, _LOOPS):
+                    # A loop variable takes the values of a constant iterable.
+                    if not self.is_constant(binding.iter, d, seen):
+                        return False
+                    continue
                 value = self._assigned_value(binding, expr.id)
                 if value is None or not self.is_constant(value, d, seen):
                     return False
@@ -327,7 +420,7 @@ class FileContext:
         return False
 
     @staticmethod
-    def _assigned_value(binding: ast.AST, name: str) -> ast.AST | None:
+    def _assigned_value(binding: ast.AST, name: str) -> ast.expr | None:
         """The expression a plain binding gives `name`, or None when the value
         cannot be known from the text (parameters, loops, imports...)."""
         if isinstance(binding, ast.Assign):
@@ -363,10 +456,12 @@ class FileContext:
                                   f"`{expr.id}` is a parameter of `{func}()`, so its caller decides its value")
                 value = self._assigned_value(binding, expr.id)
                 if value is not None:
-                    return Origin("assignment", text, binding.lineno,
-                                  f"`{expr.id}` is assigned from `{self.source_of(value)}`")
-                if isinstance(binding, (ast.For, ast.AsyncFor, ast.comprehension)):
                     return Origin("assignment", text, getattr(binding, "lineno", line),
+                                  f"`{expr.id}` is assigned from `{self.source_of(value)}`")
+                if isinstance(binding, _LOOPS):
+                    # a comprehension has no position of its own: use its target's
+                    where = binding.target.lineno if isinstance(binding, ast.comprehension) else binding.lineno
+                    return Origin("assignment", text, where,
                                   f"`{expr.id}` is a loop variable over `{self.source_of(binding.iter)}`")
                 if isinstance(binding, (ast.With, ast.AsyncWith)):
                     return Origin("assignment", text, binding.lineno, f"`{expr.id}` is bound by a `with` statement")
@@ -380,28 +475,56 @@ class FileContext:
     def non_constant_parts(self, expr: ast.AST) -> list[ast.AST]:
         """The pieces of `expr` that make it non-constant (f-string fields,
         operands of +/%, format arguments), innermost first where useful."""
+        return self._parts(expr, 0)
+
+    def _parts(self, expr: ast.AST, depth: int) -> list[ast.AST]:
         if self.is_constant(expr):
             return []
+        if depth > _MAX_DEPTH:
+            return [expr]
+        d = depth + 1
+        pieces: list[ast.AST]
         if isinstance(expr, ast.JoinedStr):
-            return [v.value for v in expr.values
-                    if isinstance(v, ast.FormattedValue) and not self.is_constant(v.value)]
-        if isinstance(expr, ast.BinOp):
-            return self.non_constant_parts(expr.left) + self.non_constant_parts(expr.right)
-        if isinstance(expr, (ast.Tuple, ast.List)):
-            out: list[ast.AST] = []
-            for e in expr.elts:
-                out.extend(self.non_constant_parts(e))
-            return out
-        if (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
+            pieces = [v.value for v in expr.values if isinstance(v, ast.FormattedValue)]
+        elif isinstance(expr, ast.BinOp):
+            pieces = [expr.left, expr.right]
+        elif isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
+            pieces = list(expr.elts)
+        elif isinstance(expr, ast.Dict):  # "%(name)s" % {"name": value}
+            pieces = list(expr.values)
+        elif isinstance(expr, ast.Starred):
+            pieces = [expr.value]
+        elif isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+            pieces = [expr.elt]  # " ".join(quote(a) for a in args): the items are the elements
+        elif (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
                 and expr.func.attr in ("format", "join") and self.is_constant(expr.func.value)):
-            parts = [a for a in expr.args if not self.is_constant(a)]
-            parts += [k.value for k in expr.keywords if not self.is_constant(k.value)]
-            return parts
-        return [expr]
+            pieces = [*expr.args, *(k.value for k in expr.keywords)]
+        else:
+            return [expr]
+        out: list[ast.AST] = []
+        for piece in pieces:
+            out.extend(self._parts(piece, d))
+        return out
 
     # -------------------------------------------------------------- text
+    def segment(self, node: ast.AST) -> str | None:
+        """The exact source text of `node` (as `ast.get_source_segment`, but
+        from a line table built once, not by re-splitting the file per call)."""
+        first, last = start_of(node), end_of(node)
+        if first is None or last is None:
+            return None
+        if self._parser_lines is None:
+            self._parser_lines = [line.encode("utf-8") for line in _PARSER_LINES.findall(self.module.text)]
+        lines = self._parser_lines
+        if not 1 <= first[0] <= last[0] <= len(lines):
+            return None
+        if first[0] == last[0]:
+            return lines[first[0] - 1][first[1]:last[1]].decode("utf-8", "replace")
+        parts = [lines[first[0] - 1][first[1]:], *lines[first[0]:last[0] - 1], lines[last[0] - 1][:last[1]]]
+        return b"".join(parts).decode("utf-8", "replace")
+
     def source_of(self, node: ast.AST, limit: int = 80) -> str:
-        text = ast.get_source_segment(self.module.text, node) or ""
+        text = self.segment(node) or ""
         text = " ".join(text.split())
         if not text:
             try:
@@ -410,10 +533,65 @@ class FileContext:
                 text = type(node).__name__
         return text if len(text) <= limit else text[: limit - 3] + "..."
 
+    def replace_source(self, node: ast.AST, new: str, lines_of: ast.AST | None = None) -> str | None:
+        """The source lines of `lines_of` (default: `node`) with exactly the
+        text of `node` replaced by `new`; None when positions are unknown."""
+        start, end = start_of(node), end_of(node)
+        if start is None or end is None:
+            return None
+        return self.replace_spans(lines_of or node, [(start, end, new)], check=[node])
+
+    def replace_spans(self, lines_of: ast.AST, edits: list[tuple[Position, Position, str]],
+                      check: Sequence[ast.AST] = ()) -> str | None:
+        """The source lines of `lines_of` with the text between each edit's
+        start and end position replaced by its new text. Positions are
+        (line, column) as the parser gives them (columns in UTF-8 bytes);
+        edits must not overlap. None when a position falls outside the lines
+        or the text of a node in `check` is not where the parser put it."""
+        line = getattr(lines_of, "lineno", None)
+        end_line = getattr(lines_of, "end_lineno", None)
+        if line is None or end_line is None:
+            return None
+        lines = [self.module.line(n).encode("utf-8") for n in range(line, end_line + 1)]
+        starts = [0]
+        for encoded in lines[:-1]:
+            starts.append(starts[-1] + len(encoded) + 1)
+        text = b"\n".join(lines)
+
+        def offset(position: Position) -> int | None:
+            lineno, col = position
+            if not line <= lineno <= end_line or col > len(lines[lineno - line]):
+                return None
+            return starts[lineno - line] + col
+
+        for node in check:
+            first, last = start_of(node), end_of(node)
+            a = offset(first) if first else None
+            b = offset(last) if last else None
+            if a is None or b is None or text[a:b].decode("utf-8", "replace") != self.segment(node):
+                return None  # the line table disagrees with the parser
+        spans: list[tuple[int, int, bytes]] = []
+        for first, last, new in edits:
+            a, b = offset(first), offset(last)
+            if a is None or b is None or b < a:
+                return None
+            spans.append((a, b, new.encode("utf-8")))
+        spans.sort()
+        if any(x[1] > y[0] for x, y in zip(spans, spans[1:])):
+            return None
+        for a, b, new_bytes in reversed(spans):
+            text = text[:a] + new_bytes + text[b:]
+        return text.decode("utf-8")
+
     def keyword(self, call: ast.Call, name: str) -> ast.expr | None:
+        kw = self.keyword_node(call, name)
+        return kw.value if kw is not None else None
+
+    @staticmethod
+    def keyword_node(call: ast.Call, name: str) -> ast.keyword | None:
         for kw in call.keywords:
             if kw.arg == name:
-                return kw.value
+                return kw
         return None
 
     def argument(self, call: ast.Call, position: int, name: str | None = None) -> ast.expr | None:
@@ -422,3 +600,32 @@ class FileContext:
         if name is not None:
             return self.keyword(call, name)
         return None
+
+
+def _import_binding(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> tuple[str, str]:
+    """(local name, what it refers to) for one name of an import statement:
+    `import a.b` -> ('a', 'a'); `import a.b as c` -> ('c', 'a.b');
+    `from a import b as c` -> ('c', 'a.b'); `from . import b` -> ('b', '.b')."""
+    if isinstance(node, ast.Import):
+        if alias.asname:
+            return alias.asname, alias.name
+        top = alias.name.split(".")[0]
+        return top, top
+    base = "." * node.level + (node.module or "")
+    target = f"{base}.{alias.name}" if base and not base.endswith(".") else base + alias.name
+    return alias.asname or alias.name, target
+
+
+def _binds(target: ast.AST, name: str) -> bool:
+    """True when the assignment target `target` binds `name`."""
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target))
+
+
+def start_of(node: ast.AST) -> Position | None:
+    line, col = getattr(node, "lineno", None), getattr(node, "col_offset", None)
+    return (line, col) if line is not None and col is not None else None
+
+
+def end_of(node: ast.AST) -> Position | None:
+    line, col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+    return (line, col) if line is not None and col is not None else None

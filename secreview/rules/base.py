@@ -86,14 +86,6 @@ class Rule:
             span=ctx.statement_lines(node),
         )
 
-    def replace_in_lines(self, ctx: FileContext, node: ast.AST, old: str, new: str) -> str | None:
-        """The finding's lines with the first `old` replaced by `new`, or None."""
-        line = getattr(node, "lineno", 1)
-        end_line = getattr(node, "end_lineno", line) or line
-        text = ctx.module.segment(line, end_line)
-        if old not in text:
-            return None
-        return text.replace(old, new, 1)
 
 
 def character_column(line_text: str, byte_offset: int) -> int:

@@ -2,9 +2,10 @@
 
 ## What it does
 Finds calls to the built-ins `eval()` and `exec()` whose code argument is not
-fixed by the program text. `eval("1 + 2")`, `exec(CONSTANT_SOURCE)` and
-`ast.literal_eval(text)` are not reported, and neither is a module's own
-function that happens to be called `eval`.
+fixed by the program text. `eval("1 + 2")`, `exec(CONSTANT_SOURCE)`, a loop
+over constant expressions and `ast.literal_eval(text)` are not reported, and
+neither are methods such as `model.eval()` or a module's or function's own
+helper that happens to be called `eval` (or a parameter of that name).
 
 ## Why is this bad?
 `eval` and `exec` run their argument as Python code. If any part of it comes
@@ -38,6 +39,7 @@ def parse_limit(text):
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Iterator
 
@@ -59,7 +61,8 @@ class CodeEval(Rule):
         for call, name in ctx.calls():
             if name not in ("eval", "exec"):
                 continue
-            code = ctx.argument(call, 0, "source")
+            # Both built-ins take their arguments by position only.
+            code = ctx.argument(call, 0)
             if code is None:
                 continue
             parts = ctx.non_constant_parts(code)
@@ -73,24 +76,31 @@ class CodeEval(Rule):
                 f"`{name}()` runs `{text}` as Python code, and that value is not constant "
                 f"({where}). Whoever can influence it can run any code in this process."
             )
-            if name == "eval":
-                description = ("If the value is a Python literal, parse it with ast.literal_eval() "
-                               "(add `import ast`); otherwise dispatch to an explicit table of allowed "
-                               "operations instead of evaluating code.")
-                replacement = self.replace_in_lines(ctx, call, ctx.source_of(call.func, limit=200) + "(",
-                                                    "ast.literal_eval(")
-            else:
-                description = ("Do not execute code built at run time; call the intended functions "
-                               "directly, chosen from an explicit table of allowed operations.")
-                replacement = None
             yield self.finding(
                 ctx, call,
                 message=f"`{name}()` executes `{text}`, which is not a constant.",
                 explanation=explanation,
-                fix=Fix(description, replacement),
+                fix=self._fix(ctx, call, name),
                 confidence=Confidence.HIGH if untrusted else Confidence.MEDIUM,
                 trace=trace,
             )
+
+    @staticmethod
+    def _fix(ctx: FileContext, call: ast.Call, name: str) -> Fix:
+        if name != "eval":
+            return Fix("Do not execute code built at run time; call the intended functions "
+                       "directly, chosen from an explicit table of allowed operations.")
+        description = ("If the value is a Python literal, parse it with ast.literal_eval(); "
+                       "otherwise dispatch to an explicit table of allowed operations instead of "
+                       "evaluating code.")
+        if len(call.args) != 1 or call.keywords:
+            # literal_eval takes no globals/locals: no mechanical rewrite.
+            return Fix(description)
+        module = ctx.module_alias("ast")
+        if module is None:
+            module = "ast"
+            description += " Add `import ast` to the module."
+        return Fix(description, ctx.replace_source(call.func, f"{module}.literal_eval", lines_of=call))
 
 
 RULE = CodeEval()

@@ -7,8 +7,14 @@ is not fixed by the program: an f-string, concatenation or `%`/`.format()`
 with a variable part, or a variable whose value is computed at run time.
 
 A constant command is not reported: `subprocess.call("ls -l", shell=True)`
-cannot be steered by anyone. Values passed through `shlex.quote()` (or
-converted with `int()`/`float()`) are treated as neutralised.
+cannot be steered by anyone, and neither can a name bound only to constants
+(a module-level `CMD = "ls -l"`, a loop over a constant tuple). Values passed
+through `shlex.quote()`/`shlex.join()` (or converted with `int()`/`float()`)
+are treated as neutralised, also when the quoted command is first stored in a
+local variable (`cmd = "ls " + shlex.quote(path)`) or joined from quoted items
+(`" ".join(shlex.quote(a) for a in argv)`). With `shell=True` and a list, only
+the first item is the shell script; the others become `$0`, `$1`... and are
+not reported.
 
 ## Why is this bad?
 The shell interprets the whole string: `;`, `&&`, `|`, `$(...)` and back-ticks
@@ -44,28 +50,24 @@ import re
 from typing import Iterator
 
 from secreview.model import Confidence, Finding, Fix, Severity
-from secreview.python.context import FileContext
+from secreview.python.context import FileContext, end_of, start_of
 from secreview.rules.base import Rule, origin_trace
 
 # Callees that always run their first argument through a shell.
-_ALWAYS_SHELL = {
-    "os.system": "os.system",
-    "os.popen": "os.popen",
-    "subprocess.getoutput": "subprocess.getoutput",
-    "subprocess.getstatusoutput": "subprocess.getstatusoutput",
-    "commands.getoutput": "commands.getoutput",
-    "commands.getstatusoutput": "commands.getstatusoutput",
-    "asyncio.create_subprocess_shell": "asyncio.create_subprocess_shell",
-}
+_ALWAYS_SHELL = frozenset({
+    "os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
+    "commands.getoutput", "commands.getstatusoutput", "asyncio.create_subprocess_shell",
+})
 # Callees that use a shell when `shell=` is true.
-_SHELL_KWARG = {
+_SHELL_KWARG = frozenset({
     "subprocess.call", "subprocess.run", "subprocess.Popen", "subprocess.check_call",
     "subprocess.check_output",
-}
+})
 # Neutralisers for the shell: the result cannot carry shell syntax.
-_SHELL_SAFE_CALLS = {"shlex.quote", "pipes.quote", "shlex.join", "int", "float", "len", "abs"}
+_SHELL_SAFE_CALLS = frozenset({"shlex.quote", "pipes.quote", "shlex.join", "int", "float", "len", "abs"})
 _UNTRUSTED_HINTS = re.compile(r"\b(input|sys\.argv|request|environ|getenv|args|params|form|query)\b")
 _SHELL_META = re.compile(r"[|;&<>$`()\\\"'*?~{}\[\]!#]")
+_MAX_NAME_HOPS = 8
 
 
 class ShellInjection(Rule):
@@ -94,12 +96,26 @@ class ShellInjection(Rule):
 
     @staticmethod
     def _shell_enabled(ctx: FileContext, call: ast.Call) -> bool:
+        """`shell=` is a constant true value (a literal or a name bound only to one)."""
         value = ctx.keyword(call, "shell")
-        return isinstance(value, ast.Constant) and bool(value.value)
+        if value is None:
+            return False
+        values = ctx.literal_values(value)
+        return values is not None and bool(values) and all(bool(v) for v in values)
 
-    @staticmethod
-    def _neutralised(ctx: FileContext, part: ast.AST) -> bool:
-        return isinstance(part, ast.Call) and ctx.call_name(part) in _SHELL_SAFE_CALLS
+    @classmethod
+    def _neutralised(cls, ctx: FileContext, part: ast.AST, seen: frozenset[str] = frozenset()) -> bool:
+        """The value cannot carry shell syntax: a quoting/number call, or a
+        local name every assignment of which is built only from such calls."""
+        if isinstance(part, ast.Call):
+            return ctx.call_name(part) in _SHELL_SAFE_CALLS
+        if isinstance(part, ast.Name) and part.id not in seen and len(seen) < _MAX_NAME_HOPS:
+            values = ctx.assigned_values(part)
+            if values is None:
+                return False
+            inner = seen | {part.id}
+            return all(cls._neutralised(ctx, p, inner) for v in values for p in ctx.non_constant_parts(v))
+        return False
 
     def _report(self, ctx: FileContext, call: ast.Call, name: str, command: ast.AST,
                 parts: list[ast.AST]) -> Finding:
@@ -117,40 +133,57 @@ class ShellInjection(Rule):
             ctx, call,
             message=f"Command passed to a shell by `{name}` is built from {shown}.",
             explanation=explanation,
-            fix=self._fix(ctx, call, name, command),
+            fix=self._fix(ctx, call, name),
             confidence=Confidence.HIGH if untrusted else Confidence.MEDIUM,
             trace=trace,
         )
 
-    def _fix(self, ctx: FileContext, call: ast.Call, name: str, command: ast.AST) -> Fix:
-        argv = _argv_literal(ctx, command)
+    def _fix(self, ctx: FileContext, call: ast.Call, name: str) -> Fix:
         description = (
             "Run the program without a shell, passing its arguments as a list "
             "(each value stays one argument); if a shell is unavoidable, wrap every "
             "variable part in shlex.quote()."
         )
-        if argv is None or call.lineno != call.end_lineno:
+        if not call.args or isinstance(call.args[0], ast.Starred) or call.lineno != call.end_lineno:
+            return Fix(description)
+        command = call.args[0]
+        argv = _argv_literal(ctx, command)
+        if argv is None:
             return Fix(description)
         if name in _SHELL_KWARG:
-            keywords = [k for k in call.keywords if k.arg != "shell"]
-            new_call = ast.Call(func=call.func, args=[ast.parse(argv, mode="eval").body, *call.args[1:]],
-                                keywords=keywords)
-            new = ast.unparse(new_call)
-        elif name == "os.system":
-            new = f"subprocess.run({argv}).returncode"
-            description += " `import subprocess` if the module does not already."
-        else:
-            return Fix(description)
-        line = ctx.module.line(call.lineno)
-        old = ast.get_source_segment(ctx.module.text, call)
-        if not old or old not in line:
-            return Fix(description)
-        return Fix(description, line.replace(old, new, 1))
+            return Fix(description, _without_shell(ctx, call, command, argv))
+        if name == "os.system":
+            module = ctx.module_alias("subprocess")
+            if module is None:
+                module = "subprocess"
+                description += " Add `import subprocess` to the module."
+            replacement = ctx.replace_source(call, f"{module}.run({argv}).returncode")
+            return Fix(description, replacement)
+        return Fix(description)
+
+
+def _without_shell(ctx: FileContext, call: ast.Call, command: ast.expr, argv: str) -> str | None:
+    """The call's line with the command replaced by `argv` and `, shell=True`
+    (with the separator before it) removed."""
+    shell = ctx.keyword_node(call, "shell")
+    command_start, command_end = start_of(command), end_of(command)
+    if shell is None or command_start is None or command_end is None:
+        return None
+    shell_start, shell_end = start_of(shell), end_of(shell)
+    if shell_start is None or shell_end is None:
+        return None
+    ends = [end_of(n) for n in (*call.args, *call.keywords) if n is not shell]
+    before = [e for e in ends if e is not None and e <= shell_start]
+    if not before:
+        return None
+    return ctx.replace_spans(call, [(command_start, command_end, argv), (max(before), shell_end, "")],
+                             check=[command, shell])
 
 
 def _argv_literal(ctx: FileContext, command: ast.AST) -> str | None:
     """`f"ping -c 1 {host}"` -> `["ping", "-c", "1", host]` when every variable
     part is a whole word and the constant text has no shell syntax."""
+    pieces: list[ast.expr]
     if isinstance(command, ast.JoinedStr):
         pieces = command.values
     elif isinstance(command, ast.BinOp) and isinstance(command.op, ast.Add):
@@ -178,14 +211,19 @@ def _argv_literal(ctx: FileContext, command: ast.AST) -> str | None:
                 else:
                     if current:
                         return None
-                    current, current_is_var = [repr(chunk).replace("'", '"')], False
+                    current, current_is_var = [_string_literal(chunk)], False
+        elif isinstance(piece, ast.Constant):
+            return None  # `"kill " + 9` is a TypeError, not a command
         else:
             value = piece.value if isinstance(piece, ast.FormattedValue) else piece
             if isinstance(piece, ast.FormattedValue) and (piece.conversion != -1 or piece.format_spec):
                 return None
             if current:
                 return None  # text glued to variable: "--name={x}"
-            current, current_is_var = [ctx.source_of(value, limit=200)], True
+            source = ast.get_source_segment(ctx.module.text, value)
+            if not source or "\n" in source:
+                return None
+            current, current_is_var = [source], True
     if current:
         words.append(current[0])
     if not words:
@@ -193,7 +231,12 @@ def _argv_literal(ctx: FileContext, command: ast.AST) -> str | None:
     return "[" + ", ".join(words) + "]"
 
 
-def _flatten_add(node: ast.AST) -> list[ast.AST]:
+def _string_literal(text: str) -> str:
+    """A double-quoted Python literal for `text` (no quotes or backslashes in it)."""
+    return '"' + text + '"'
+
+
+def _flatten_add(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         return _flatten_add(node.left) + _flatten_add(node.right)
     return [node]

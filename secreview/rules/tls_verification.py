@@ -6,10 +6,17 @@ certificate: `verify=False` on `requests`/`httpx`/session calls and clients,
 `session.verify = False`, `ssl._create_unverified_context()`,
 `ssl._create_default_https_context = ssl._create_unverified_context`,
 `cert_reqs=ssl.CERT_NONE` (or `'CERT_NONE'`), `context.verify_mode = ssl.CERT_NONE`,
-`context.check_hostname = False`, and aiohttp's `ssl=False`/`verify_ssl=False`.
+`context.check_hostname = False`, and aiohttp's `ssl=False`/`verify_ssl=False`
+(on `aiohttp.*` calls, on sessions made by aiohttp, and on request methods
+called in a module that uses aiohttp).
 
-Only a constant `False`/`CERT_NONE` is reported: `verify=CONF.ca_file` or
-`verify=not insecure` is a deployment's documented choice, not a defect.
+Only a constant `False`/`CERT_NONE` is reported (a literal, or a name bound
+only to one): `verify=CONF.ca_file` or `verify=not insecure` is a deployment's
+documented choice, not a defect. `verify=False` counts only on HTTP clients:
+`requests`/`httpx`/`urllib3`/`keystoneauth1`/`aiohttp` calls, and methods named
+like HTTP requests or clients (`get`, `post`, `request`, `Session`...) on
+objects of unknown type; `form.validate(verify=False)` is not reported, nor is
+asyncio's `ssl=False` (which means no TLS at all, not TLS without checks).
 Test code is exempt (fixtures talk to local servers with throw-away
 certificates).
 
@@ -41,13 +48,15 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from secreview.model import Confidence, Finding, Fix, Severity
+from secreview.model import Confidence, Finding, Fix, Severity, TraceStep
 from secreview.python.context import FileContext
 from secreview.rules.base import Rule
 
 _HTTP_MODULES = ("requests.", "httpx.", "keystoneauth1.", "urllib3.", "aiohttp.")
-_HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "send",
-                 "stream", "Session", "Client", "AsyncClient", "session"}
+_HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send",
+                           "stream", "Session", "Client", "AsyncClient", "session"})
+_AIOHTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request",
+                              "ws_connect"})
 
 
 class TlsVerificationDisabled(Rule):
@@ -67,30 +76,33 @@ class TlsVerificationDisabled(Rule):
 
     def _check_call(self, ctx: FileContext, call: ast.Call) -> Iterator[Finding]:
         name = ctx.call_name(call) or ""
-        if name in ("ssl._create_unverified_context",):
+        if name == "ssl._create_unverified_context":
+            module = ctx.module_alias("ssl")
             yield self._report(
-                ctx, call, f"`{name}()` creates a TLS context that accepts any certificate.",
-                Fix("Use ssl.create_default_context(), which verifies certificates and host names.",
-                    self.replace_in_lines(ctx, call, "_create_unverified_context(", "create_default_context(")))
+                ctx, call, f"`{ctx.source_of(call.func)}()` creates a TLS context that accepts any certificate.",
+                fix=Fix("Use ssl.create_default_context(), which verifies certificates and host names.",
+                    ctx.replace_source(call.func, f"{module}.create_default_context", lines_of=call)
+                    if module else None))
             return
         for kw in call.keywords:
             if kw.arg == "verify" and self._is_false(ctx, kw.value) and self._is_http_call(ctx, call, name):
                 yield self._report(
-                    ctx, call, f"`{ctx.source_of(call.func)}` is called with `verify=False`.",
-                    Fix("Remove verify=False (verification is on by default) or pass the path of the "
+                    ctx, call, self._called_with(ctx, call, kw),
+                    value=kw.value, fix=Fix("Remove verify=False (verification is on by default) or pass the path of the "
                         "CA bundle that signs the server's certificate.",
-                        self.replace_in_lines(ctx, call, ctx.source_of(kw, 200), "verify=True")))
-            elif kw.arg in ("ssl", "verify_ssl") and name.startswith("aiohttp.") and self._is_false(ctx, kw.value):
+                        ctx.replace_source(kw.value, "True", lines_of=call)))
+            elif kw.arg in ("ssl", "verify_ssl") and self._is_false(ctx, kw.value) and \
+                    self._is_aiohttp_call(ctx, call, name):
                 yield self._report(
-                    ctx, call, f"`{ctx.source_of(call.func)}` is called with `{kw.arg}=False`.",
-                    Fix("Leave TLS verification on (omit the argument) or pass an ssl.SSLContext "
+                    ctx, call, self._called_with(ctx, call, kw),
+                    value=kw.value, fix=Fix("Leave TLS verification on (omit the argument) or pass an ssl.SSLContext "
                         "loaded with your CA bundle."))
             elif kw.arg == "cert_reqs" and self._is_cert_none(ctx, kw.value):
                 old = ctx.source_of(kw.value, 200)
                 yield self._report(
-                    ctx, call, f"`{ctx.source_of(call.func)}` is called with `cert_reqs={old}`.",
-                    Fix("Require certificates: cert_reqs=ssl.CERT_REQUIRED.",
-                        self.replace_in_lines(ctx, call, old, old.replace("CERT_NONE", "CERT_REQUIRED"))))
+                    ctx, call, self._called_with(ctx, call, kw),
+                    value=kw.value, fix=Fix("Require certificates: cert_reqs=ssl.CERT_REQUIRED.",
+                        ctx.replace_source(kw.value, old.replace("CERT_NONE", "CERT_REQUIRED"), lines_of=call)))
 
     def _check_assign(self, ctx: FileContext, node: ast.Assign | ast.AnnAssign) -> Iterator[Finding]:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -100,52 +112,85 @@ class TlsVerificationDisabled(Rule):
         for target in targets:
             if not isinstance(target, ast.Attribute):
                 continue
-            tname = ctx.qualified_name(target) or target.attr
+            shown = ctx.source_of(target)
             if target.attr == "verify" and self._is_false(ctx, value):
-                yield self._report(ctx, node, f"`{ctx.source_of(target)}` is set to False.",
-                                   Fix("Keep session verification on, or set it to the CA bundle path.",
-                                       self.replace_in_lines(ctx, node, ctx.source_of(value), "True")))
+                yield self._report(ctx, node, f"`{shown}` is set to False: certificates are not checked.",
+                                   value=value, fix=Fix("Keep session verification on, or set it to the CA bundle path.",
+                                       ctx.replace_source(value, "True", lines_of=node)))
             elif target.attr == "check_hostname" and self._is_false(ctx, value):
-                yield self._report(ctx, node, f"`{ctx.source_of(target)}` is set to False: host names are not checked.",
-                                   Fix("Leave check_hostname = True (the default of ssl.create_default_context()).",
-                                       self.replace_in_lines(ctx, node, ctx.source_of(value), "True")))
+                yield self._report(ctx, node, f"`{shown}` is set to False: host names are not checked.",
+                                   value=value, fix=Fix("Leave check_hostname = True (the default of ssl.create_default_context()).",
+                                       ctx.replace_source(value, "True", lines_of=node)))
             elif target.attr == "verify_mode" and self._is_cert_none(ctx, value):
-                old = ctx.source_of(value)
-                yield self._report(ctx, node, f"`{ctx.source_of(target)}` is set to CERT_NONE.",
-                                   Fix("Use ssl.CERT_REQUIRED.",
-                                       self.replace_in_lines(ctx, node, old, old.replace("CERT_NONE", "CERT_REQUIRED"))))
-            elif tname == "ssl._create_default_https_context" and \
-                    (ctx.qualified_name(value) or "") == "ssl._create_unverified_context":
+                old = ctx.source_of(value, 200)
+                yield self._report(ctx, node, f"`{shown}` is set to CERT_NONE: certificates are not checked.",
+                                   value=value, fix=Fix("Use ssl.CERT_REQUIRED.",
+                                       ctx.replace_source(value, old.replace("CERT_NONE", "CERT_REQUIRED"),
+                                                          lines_of=node)))
+            elif ctx.qualified_name(target) == "ssl._create_default_https_context" and \
+                    ctx.qualified_name(value) == "ssl._create_unverified_context":
                 yield self._report(ctx, node, "Certificate verification is switched off for every HTTPS "
                                    "connection in the process.",
-                                   Fix("Remove this assignment; install the CA bundle the servers need instead."))
+                                   fix=Fix("Remove this assignment; install the CA bundle the servers need instead."))
 
-    def _report(self, ctx: FileContext, node: ast.AST, message: str, fix: Fix) -> Finding:
+    def _report(self, ctx: FileContext, node: ast.AST, message: str, *, fix: Fix,
+                value: ast.AST | None = None) -> Finding:
         explanation = (
             "The connection accepts any certificate, so anyone on the network path can pose "
             "as the server, read what is sent (credentials, tokens, data) and forge the answers."
         )
+        trace: list[TraceStep] = []
+        if isinstance(value, ast.Name):
+            # The setting comes through a name: show where it is fixed.
+            origin = ctx.origin(value)
+            trace.append(TraceStep(ctx.path, origin.line, origin.note))
+            explanation = f"{origin.note}, so verification is always off. {explanation}"
         return self.finding(ctx, node, message=message, explanation=explanation, fix=fix,
-                            confidence=Confidence.HIGH)
+                            confidence=Confidence.HIGH, trace=trace)
+
+    @staticmethod
+    def _called_with(ctx: FileContext, call: ast.Call, kw: ast.keyword) -> str:
+        return (f"`{ctx.source_of(call.func)}` is called with `{ctx.source_of(kw)}`: the server's "
+                "certificate is not checked.")
 
     @staticmethod
     def _is_http_call(ctx: FileContext, call: ast.Call, name: str) -> bool:
         if name.startswith(_HTTP_MODULES):
             return True
-        last = name.rsplit(".", 1)[-1] if name else (
-            call.func.attr if isinstance(call.func, ast.Attribute) else "")
-        return last in _HTTP_METHODS
+        return _method_name(call) in _HTTP_METHODS
+
+    @staticmethod
+    def _is_aiohttp_call(ctx: FileContext, call: ast.Call, name: str) -> bool:
+        """An aiohttp call, a method of a session aiohttp made, or a request
+        method of an object of unknown type in a module that imports aiohttp."""
+        if name.startswith("aiohttp."):
+            return True
+        if _method_name(call) not in _AIOHTTP_METHODS:
+            return False
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+        made_by = ctx.constructed_by(receiver) if receiver is not None else None
+        if made_by is not None:
+            return made_by.startswith("aiohttp.")
+        if name.split(".", 1)[0] in ctx.imports.values():
+            return False  # a call into another imported module (asyncio, ...)
+        return any(target.split(".", 1)[0] == "aiohttp" for target in ctx.imports.values())
 
     @staticmethod
     def _is_false(ctx: FileContext, value: ast.AST) -> bool:
         values = ctx.literal_values(value)
-        return bool(values) and all(v is False or v == 0 and type(v) is int for v in values)
+        return values is not None and bool(values) and all(v is False or v == 0 and type(v) is int for v in values)
 
     @staticmethod
     def _is_cert_none(ctx: FileContext, value: ast.AST) -> bool:
         if isinstance(value, ast.Constant):
             return value.value == "CERT_NONE"
         return (ctx.qualified_name(value) or "").endswith("CERT_NONE")
+
+
+def _method_name(call: ast.Call) -> str:
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    return call.func.id if isinstance(call.func, ast.Name) else ""
 
 
 RULE = TlsVerificationDisabled()

@@ -3,14 +3,19 @@
 ## What it does
 Finds `hashlib.md5`/`hashlib.sha1` (and `hashlib.new("md5"/"sha1"/"md4")`,
 PyCryptodome's `MD5.new`/`SHA1.new`, cryptography's `hashes.MD5()`/`hashes.SHA1()`)
-when the code around the call shows a security purpose: the hashed value, the
-variable receiving the digest or the enclosing function is about a password,
-secret, token, signature, nonce, salt, session or API key.
+when the code around the call shows a security purpose: the hashed value
+(the call's arguments, or what is later fed to the hash object's `.update()`),
+the variable receiving the digest or the enclosing function is about a
+password, secret, token, signature, nonce, salt, session or API key.
 
-Not reported: hashes for cache keys, ids, file names, fingerprints, ETags,
-checksums, de-duplication or sharding, any call with `usedforsecurity=False`,
-and hashes whose purpose the code does not reveal (a reviewer cannot act on a
-guess).
+Not reported: hashes whose digest goes to a cache key, id, file name,
+fingerprint, ETag, checksum, de-duplication or sharding (the receiving
+variable or the enclosing function says so, which outweighs what is hashed),
+any call with `usedforsecurity=False`, `hmac.new(key, msg, hashlib.sha1)`
+(HMAC does not rely on collision resistance), and hashes whose purpose the
+code does not reveal (a reviewer cannot act on a guess): comparing a
+download's MD5 with an expected value is an integrity check against
+corruption, not a security control this rule can judge.
 
 ## Why is this bad?
 MD5 and SHA-1 collisions can be produced cheaply, and both are fast enough to
@@ -56,19 +61,22 @@ _WEAK_CALLS = {
     "cryptography.hazmat.primitives.hashes.SHA1": "SHA-1",
 }
 _WEAK_NAMES = {"md5": "MD5", "sha1": "SHA-1", "md4": "MD4", "sha-1": "SHA-1"}
+# Callee attribute -> the SHA-256 constructor of the same module.
+_STRONGER = {"md5": "sha256", "sha1": "sha256", "MD5": "SHA256", "SHA1": "SHA256"}
 
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
-_SECURITY_WORDS = {
+_SECURITY_WORDS = frozenset({
     "password", "passwd", "pwd", "passphrase", "secret", "token", "signature", "sign", "signed",
     "nonce", "salt", "otp", "session", "sessionid", "csrf", "apikey", "credential", "credentials",
-    "auth", "authenticate", "hmac", "verify",
-}
-_PASSWORD_WORDS = {"password", "passwd", "pwd", "passphrase"}
-_BENIGN_WORDS = {
+    "auth", "authenticate", "hmac",
+})
+_PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passphrase"})
+_BENIGN_WORDS = frozenset({
     "cache", "cached", "etag", "fingerprint", "checksum", "checksums", "filename", "file", "path",
     "dedup", "dedupe", "shard", "bucket", "partition", "uuid", "id", "ids", "color", "colour",
     "lock", "name", "identifier", "hashname", "digest_path", "sort", "seed",
-}
+})
+_HASHED = "the hashed value"
 
 
 def _words(text: str) -> set[str]:
@@ -111,18 +119,19 @@ class WeakHash(Rule):
     def _purpose(self, ctx: FileContext, call: ast.Call) -> tuple[set[str], str, bool] | None:
         """(security words seen, where they were seen, password?) or None."""
         contexts: list[tuple[str, str]] = []  # (text, description)
-        data = [*call.args, *(k.value for k in call.keywords if k.arg not in ("usedforsecurity",))]
-        if isinstance(call.func, ast.Attribute) and call.func.attr == "new":
-            data = data[1:] if data and isinstance(data[0], ast.Constant) else data
-        for arg in data:
-            for node in ast.walk(arg):
-                if isinstance(node, ast.Name):
-                    contexts.append((node.id, "the hashed value"))
-                elif isinstance(node, ast.Attribute):
-                    contexts.append((node.attr, "the hashed value"))
-        # The digest's destination: `x = md5(...)...`, `return ...` in a function.
+        hashed = [*call.args, *(k.value for k in call.keywords if k.arg not in ("usedforsecurity", "name"))]
+        if ctx.call_name(call) == "hashlib.new" and call.args:
+            hashed = hashed[1:]  # the algorithm name
         stmt = ctx.enclosing_statement(call)
-        targets = []
+        hashed += self._updates(ctx, call, stmt)
+        for arg in hashed:
+            for node in ast.walk(arg):
+                if isinstance(node, ast.Name) and node.id not in ctx.module_imports:
+                    contexts.append((node.id, _HASHED))
+                elif isinstance(node, ast.Attribute):
+                    contexts.append((node.attr, _HASHED))
+        # The digest's destination: `x = md5(...)...`, `return ...` in a function.
+        targets: list[ast.expr] = []
         if isinstance(stmt, ast.Assign):
             targets = stmt.targets
         elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
@@ -142,7 +151,7 @@ class WeakHash(Rule):
         where = ""
         for text, description in contexts:
             words = _words(text)
-            if description != "the hashed value" and words & _BENIGN_WORDS:
+            if description != _HASHED and words & _BENIGN_WORDS:
                 return None  # the digest becomes a cache key, id, file name...: not a security use
             hits = words & _SECURITY_WORDS
             if hits and not seen_security:
@@ -151,6 +160,27 @@ class WeakHash(Rule):
         if not seen_security:
             return None
         return seen_security, where, bool(seen_security & _PASSWORD_WORDS)
+
+    @staticmethod
+    def _updates(ctx: FileContext, call: ast.Call, stmt: ast.stmt) -> list[ast.expr]:
+        """What is fed to `h.update(...)` when the hash object is stored as
+        `h = hashlib.md5()` (or `h = hashes.Hash(hashes.MD5())`)."""
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)):
+            return []
+        value = stmt.value
+        if not (value is call or (isinstance(value, ast.Call) and call in value.args)):
+            return []
+        holder = stmt.targets[0].id
+        scope = ctx.enclosing_function(call) or ctx.tree
+        fed: list[ast.expr] = []
+        for node in ast.walk(scope):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "update" and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == holder
+                    and (ctx.enclosing_function(node) or ctx.tree) is scope):
+                fed.extend(node.args)
+        return fed
 
     def _report(self, ctx: FileContext, call: ast.Call, name: str, algorithm: str, words: set[str],
                 where: str, is_password: bool) -> Finding:
@@ -163,12 +193,7 @@ class WeakHash(Rule):
         else:
             description = ("Use SHA-256 or stronger; for signatures and tokens use HMAC-SHA-256 with a "
                            "secret key (hmac.new(key, msg, hashlib.sha256)).")
-            old = ctx.source_of(call.func, 200) + "("
-            new = old.replace("md5", "sha256").replace("sha1", "sha256").replace("MD5", "SHA256").replace(
-                "SHA1", "SHA256")
-            replacement = self.replace_in_lines(ctx, call, old, new) if new != old else None
-            if replacement is not None and name == "hashlib.new":
-                replacement = None
+            replacement = self._stronger(ctx, call, name)
             severity = Severity.MEDIUM
         explanation = (
             f"{algorithm} is used here for a security purpose ({where} mentions {purpose}). "
@@ -177,11 +202,31 @@ class WeakHash(Rule):
         )
         return self.finding(
             ctx, call,
-            message=f"{algorithm} (`{name}`) protects a {purpose} value.",
+            message=f"{algorithm} (`{name}`) is used for a security purpose ({purpose}).",
             explanation=explanation, fix=Fix(description, replacement),
-            confidence=Confidence.HIGH if where == "the hashed value" else Confidence.MEDIUM,
+            confidence=Confidence.HIGH if where == _HASHED else Confidence.MEDIUM,
             severity=severity,
         )
+
+    @staticmethod
+    def _stronger(ctx: FileContext, call: ast.Call, name: str) -> str | None:
+        """The finding's lines calling SHA-256 instead, when the same module offers it."""
+        func = call.func
+        if name == "hashlib.new":
+            algorithm = call.args[0] if call.args else None
+            if isinstance(algorithm, ast.Constant):
+                return ctx.replace_source(algorithm, '"sha256"', lines_of=call)
+            return None
+        if name.startswith("hashlib.") and isinstance(func, ast.Name):
+            module = ctx.module_alias("hashlib")  # `from hashlib import md5`
+            if module is None:
+                return None
+            return ctx.replace_source(func, f"{module}.sha256", lines_of=call)
+        if isinstance(func, ast.Attribute) and func.attr in _STRONGER and (
+                name.startswith("hashlib.") or name.startswith("cryptography.")):
+            return ctx.replace_source(func, f"{ctx.source_of(func.value, 200)}.{_STRONGER[func.attr]}",
+                                      lines_of=call)
+        return None  # PyCryptodome's SHA256 lives in another module: no one-line rewrite
 
 
 RULE = WeakHash()
