@@ -4,7 +4,6 @@ analysers -> findings -> triage -> `Report`. Never prints, never exits.
 
 from __future__ import annotations
 
-import ast
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -56,13 +55,14 @@ def select_rules(config: Config) -> list[Rule]:
     return [r for r in rules if r.id not in config.disable]
 
 
-def analyse_module(module: ParsedModule, rules: Iterable[Rule], is_test: bool) -> list[Finding]:
+def analyse_module(module: ParsedModule, rules: Iterable[Rule], is_test: bool,
+                   ctx: FileContext | None = None) -> list[Finding]:
     """Run every rule on one parsed module (suppressions not applied yet).
 
     When a rule fails the others still run, then `RuleFailure` carries their
     findings, so the caller can report them and still mark the file as not
     fully analysed."""
-    ctx = FileContext(module, is_test=is_test)
+    ctx = ctx or FileContext(module, is_test=is_test)
     findings: list[Finding] = []
     failures: list[str] = []
     for rule in rules:
@@ -83,7 +83,9 @@ def review_file(source: SourceFile, rules: list[Rule], config: Config) -> FileRe
         text = read_source(source.abspath, config.max_file_size)
         module = parse_source(text, source.path)
         result.used_fallback = module.used_fallback
-        result.findings = analyse_module(module, rules, is_test_path(source.path))
+        ctx = FileContext(module, is_test=is_test_path(source.path))
+        result.functions = ctx.function_count
+        result.findings = analyse_module(module, rules, ctx.is_test, ctx)
     except SourceError as exc:
         result.error = FileError(source.path, exc.reason)
         return result
@@ -94,13 +96,13 @@ def review_file(source: SourceFile, rules: list[Rule], config: Config) -> FileRe
         result.error = FileError(source.path, str(exc))
         result.findings = exc.findings
     _apply_suppressions(module, result.findings, rules)
-    result.functions = sum(
-        isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for n in ast.walk(module.tree))
     result.lines = len(module.lines)
     return result
 
 
 def _apply_suppressions(module: ParsedModule, findings: list[Finding], rules: list[Rule]) -> None:
+    if not findings:
+        return
     by_line = suppressions(module.comments)
     rule_by_id = {r.id: r for r in rules}
     for finding in findings:

@@ -52,6 +52,7 @@ class Origin:
     text: str
     line: int
     note: str
+    code: str = ""  # the code the value comes from (an assignment's right side, a loop's iterable)
 
 
 class FileContext:
@@ -69,30 +70,73 @@ class FileContext:
         self._bindings_cache: dict[int, dict[str, list[ast.AST]]] = {}
         self._parser_lines: list[bytes] | None = None  # the file's lines as the parser counts them
         self._calls: list[tuple[ast.Call, str]] | None = None
+        self._by_type: dict[type, list[ast.AST]] = {}
+        self._rebound_names: set[str] = set()
+        self._class_attributes: dict[int, dict[str, list[ast.AST] | None]] = {}
+        self._single_import: dict[str, bool] = {}
         self._index()
 
     # ----------------------------------------------------------------- index
     def _index(self) -> None:
-        for node in ast.walk(self.tree):
-            for child in ast.iter_child_nodes(node):
-                self.parents[id(child)] = node
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.functions.append(node)
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    local, target = _import_binding(node, alias)
-                    self.imports[local] = target
-                    self.module_imports[local] = target
-            elif isinstance(node, ast.ImportFrom):
-                for alias in node.names:
-                    if alias.name == "*":
-                        continue
-                    local, target = _import_binding(node, alias)
-                    self.imports[local] = target
+        """One pass over the tree: parent links, nodes by type, imports."""
+        by_type: dict[type, list[ast.AST]] = {}
+        parents = self.parents
+        stack: list[ast.AST] = [self.tree]
+        AST = ast.AST
+        while stack:
+            node = stack.pop()
+            by_type.setdefault(type(node), []).append(node)
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, list):
+                    for item in reversed(value):
+                        if isinstance(item, AST):
+                            parents[id(item)] = node
+                            stack.append(item)
+                elif isinstance(value, AST):
+                    parents[id(value)] = node
+                    stack.append(value)
+        self._by_type = by_type
+        # Names bound other than by an import (assignments, parameters, defs):
+        # only these can shadow an import or a builtin inside a function.
+        self._rebound_names = {n.id for n in by_type.get(ast.Name, ()) if not isinstance(n.ctx, ast.Load)}
+        self._rebound_names.update(a.arg for a in by_type.get(ast.arg, ()))
+        for kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            self._rebound_names.update(d.name for d in by_type.get(kind, ()))
+        self.functions = [*by_type.get(ast.FunctionDef, []), *by_type.get(ast.AsyncFunctionDef, [])]
+        self.functions.sort(key=lambda f: (f.lineno, f.col_offset))
+        import_count: dict[str, int] = {}
+        for node in by_type.get(ast.Import, []):
+            for alias in node.names:
+                local, target = _import_binding(node, alias)
+                self.imports[local] = target
+                self.module_imports[local] = target
+                import_count[local] = import_count.get(local, 0) + 1
+        for node in by_type.get(ast.ImportFrom, []):
+            for alias in node.names:
+                if alias.name == "*":
+                    continue
+                local, target = _import_binding(node, alias)
+                self.imports[local] = target
+                import_count[local] = import_count.get(local, 0) + 1
+        self._single_import = {name: count == 1 for name, count in import_count.items()}
         self.module_bindings = self._collect_bindings(self.tree)
         for name in self.module_bindings:
             if name in _BUILTINS and name not in self.imports:
                 self.shadowed.add(name)
+
+    def nodes(self, *types: type) -> list[ast.AST]:
+        """Every node of the given types, in source order."""
+        found: list[ast.AST] = []
+        for kind in types:
+            found.extend(self._by_type.get(kind, ()))
+        if len(types) > 1:
+            found.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+        return found
+
+    @property
+    def function_count(self) -> int:
+        return sum(len(self._by_type.get(t, ())) for t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
 
     def parent(self, node: ast.AST) -> ast.AST | None:
         return self.parents.get(id(node))
@@ -174,6 +218,14 @@ class FileContext:
         binding (parameter, assignment, nested def) hides an import or a
         builtin, else the name itself."""
         head = name.id
+        if head not in self.imports and head not in _BUILTINS:
+            return head  # neither an import nor a builtin: nothing to resolve or shadow
+        if head not in self._rebound_names and head not in self.shadowed:
+            # Only imports bind it; with a single import of the name the target is unambiguous.
+            if head in self.imports and self._single_import.get(head, False):
+                return self.imports[head]
+            if head not in self.imports:
+                return head
         scope, found = self._lookup(name)
         imports = [b for b in found if isinstance(b, (ast.Import, ast.ImportFrom))]
         if imports:
@@ -207,11 +259,10 @@ class FileContext:
         per file and shared by all rules)."""
         if self._calls is None:
             self._calls = []
-            for node in ast.walk(self.tree):
-                if isinstance(node, ast.Call):
-                    name = self.call_name(node)
-                    if name:
-                        self._calls.append((node, name))
+            for node in self.nodes(ast.Call):
+                name = self.call_name(node)  # type: ignore[arg-type]
+                if name:
+                    self._calls.append((node, name))  # type: ignore[arg-type]
         return iter(self._calls)
 
     # -------------------------------------------------------- bindings
@@ -397,7 +448,64 @@ class FileContext:
             if scope is self.tree and self._rebound_globally(expr.id):
                 return False
             return True
+        if isinstance(expr, ast.Attribute):
+            values = self._instance_attribute_values(expr)
+            return values is not None and all(self.is_constant(v, d, _seen) for v in values)
         return False
+
+    def _instance_attribute_values(self, expr: ast.Attribute) -> list[ast.AST] | None:
+        """Every value the class assigns to `self.attr` / `cls.attr` (or to
+        `attr` in its body), when `expr` is such an attribute read inside a
+        method; None when that cannot be known (no assignment seen, an
+        augmented assignment, a read outside a method)."""
+        if not isinstance(expr.value, ast.Name):
+            return None
+        func = self.enclosing_function(expr)
+        if func is None or not func.args.args or func.args.args[0].arg != expr.value.id:
+            return None
+        klass = self.parents.get(id(func))
+        if not isinstance(klass, ast.ClassDef):
+            return None
+        table = self._class_attributes.get(id(klass))
+        if table is None:
+            table = self._collect_class_attributes(klass)
+            self._class_attributes[id(klass)] = table
+        return table.get(expr.attr)
+
+    @staticmethod
+    def _collect_class_attributes(klass: ast.ClassDef) -> dict[str, list[ast.AST] | None]:
+        table: dict[str, list[ast.AST] | None] = {}
+
+        def record(attr: str, value: ast.AST | None) -> None:
+            if value is None:
+                table[attr] = None  # assigned something unknowable: never constant
+            elif attr not in table or table[attr] is not None:
+                table.setdefault(attr, []).append(value)  # type: ignore[union-attr]
+
+        for stmt in klass.body:
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        record(target.id, stmt.value)
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+                record(stmt.target.id, stmt.value)
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.args.args:
+                receiver = stmt.args.args[0].arg
+                for node in ast.walk(stmt):
+                    targets: list[ast.AST] = []
+                    value: ast.AST | None = None
+                    if isinstance(node, ast.Assign):
+                        targets, value = node.targets, node.value
+                    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+                        targets = [node.target]
+                        value = node.value if isinstance(node, ast.AnnAssign) else None
+                    for target in targets:
+                        for sub in ast.walk(target):
+                            if (isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name)
+                                    and sub.value.id == receiver):
+                                # Tuple targets and augmented assignments: value unknown.
+                                record(sub.attr, value if sub is target else None)
+        return table
 
     def literal_values(self, expr: ast.AST) -> list[object] | None:
         """The literal value(s) `expr` can have: `[False]` for `False` or for a
@@ -456,21 +564,22 @@ class FileContext:
                                   f"`{expr.id}` is a parameter of `{func}()`, so its caller decides its value")
                 value = self._assigned_value(binding, expr.id)
                 if value is not None:
+                    code = self.source_of(value)
                     return Origin("assignment", text, getattr(binding, "lineno", line),
-                                  f"`{expr.id}` is assigned from `{self.source_of(value)}`")
+                                  f"`{expr.id}` is assigned from `{code}`", code)
                 if isinstance(binding, _LOOPS):
                     # a comprehension has no position of its own: use its target's
                     where = binding.target.lineno if isinstance(binding, ast.comprehension) else binding.lineno
-                    return Origin("assignment", text, where,
-                                  f"`{expr.id}` is a loop variable over `{self.source_of(binding.iter)}`")
+                    code = self.source_of(binding.iter)
+                    return Origin("assignment", text, where, f"`{expr.id}` is a loop variable over `{code}`", code)
                 if isinstance(binding, (ast.With, ast.AsyncWith)):
                     return Origin("assignment", text, binding.lineno, f"`{expr.id}` is bound by a `with` statement")
             return Origin("unknown", text, line, f"`{expr.id}` is not a constant")
         if isinstance(expr, ast.Call):
-            return Origin("call", text, line, f"`{text}` is computed at run time")
+            return Origin("call", text, line, f"`{text}` is computed at run time", text)
         if isinstance(expr, ast.Attribute):
-            return Origin("attribute", text, line, f"`{text}` is read from an object at run time")
-        return Origin("unknown", text, line, f"`{text}` is not a constant")
+            return Origin("attribute", text, line, f"`{text}` is read from an object at run time", text)
+        return Origin("unknown", text, line, f"`{text}` is not a constant", text)
 
     def non_constant_parts(self, expr: ast.AST) -> list[ast.AST]:
         """The pieces of `expr` that make it non-constant (f-string fields,

@@ -33,7 +33,15 @@ class ParsedModule:
     tree: ast.Module
     used_fallback: bool = False
     lines: list[str] = field(default_factory=list)
-    comments: dict[int, str] = field(default_factory=dict)  # line -> comment text
+    _comments: dict[int, str] | None = field(default=None, repr=False)
+
+    @property
+    def comments(self) -> dict[int, str]:
+        """Line number -> comment text; tokenised on first use only (most
+        files have no finding, so their comments are never needed)."""
+        if self._comments is None:
+            self._comments = _comments(self.text, self.lines)
+        return self._comments
 
     def line(self, number: int) -> str:
         if 1 <= number <= len(self.lines):
@@ -132,7 +140,7 @@ def parse_source(text: str, path: str) -> ParsedModule:
         raise SourceError(f"cannot be parsed: {exc}") from None
     lines = source_lines(text)
     return ParsedModule(path=path, text=text, tree=tree, used_fallback=used_fallback,
-                        lines=lines, comments=_comments(text, lines))
+                        lines=lines)
 
 
 def _parse_fallback(text: str, path: str, error: SyntaxError) -> ast.Module:

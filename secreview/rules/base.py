@@ -110,6 +110,22 @@ def doc_sections(doc: str) -> dict[str, str]:
     return sections
 
 
+# Code idioms that read data from outside the program: a value that comes
+# from one of these is attacker-controllable, not just "not constant".
+_UNTRUSTED_CODE = re.compile(
+    r"\binput\s*\(|\bsys\.argv\b|\brequest\b|\.recv\w*\s*\(|\bos\.environ\b|\bgetenv\s*\("
+    r"|\bsys\.stdin\b|\burlopen\s*\(")
+
+
+def looks_untrusted(ctx: FileContext, parts: list[ast.AST]) -> bool:
+    """True when a part, or the code it is assigned from, reads outside input.
+    Only code is matched, never our own explanatory notes."""
+    for part in parts:
+        if _UNTRUSTED_CODE.search(ctx.source_of(part, limit=400)) or _UNTRUSTED_CODE.search(ctx.origin(part).code):
+            return True
+    return False
+
+
 def origin_trace(ctx: FileContext, parts: list[ast.AST]) -> tuple[list[TraceStep], str]:
     """Trace steps and a sentence saying where each non-constant part comes from."""
     steps: list[TraceStep] = []

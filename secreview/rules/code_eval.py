@@ -40,14 +40,12 @@ def parse_limit(text):
 from __future__ import annotations
 
 import ast
-import re
 from typing import Iterator
 
 from secreview.model import Confidence, Finding, Fix, Severity
 from secreview.python.context import FileContext
-from secreview.rules.base import Rule, origin_trace
+from secreview.rules.base import Rule, looks_untrusted, origin_trace
 
-_UNTRUSTED_HINTS = re.compile(r"\b(input|sys\.argv|request|environ|getenv|recv|read|params|form|query)\b")
 
 
 class CodeEval(Rule):
@@ -70,8 +68,7 @@ class CodeEval(Rule):
                 continue
             trace, where = origin_trace(ctx, parts)
             text = ctx.source_of(code)
-            untrusted = any(_UNTRUSTED_HINTS.search(ctx.source_of(p)) or _UNTRUSTED_HINTS.search(s.note)
-                            for p, s in zip(parts, trace))
+            untrusted = looks_untrusted(ctx, parts)
             explanation = (
                 f"`{name}()` runs `{text}` as Python code, and that value is not constant "
                 f"({where}). Whoever can influence it can run any code in this process."

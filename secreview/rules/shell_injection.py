@@ -51,7 +51,7 @@ from typing import Iterator
 
 from secreview.model import Confidence, Finding, Fix, Severity
 from secreview.python.context import FileContext, end_of, start_of
-from secreview.rules.base import Rule, origin_trace
+from secreview.rules.base import Rule, looks_untrusted, origin_trace
 
 # Callees that always run their first argument through a shell.
 _ALWAYS_SHELL = frozenset({
@@ -65,7 +65,6 @@ _SHELL_KWARG = frozenset({
 })
 # Neutralisers for the shell: the result cannot carry shell syntax.
 _SHELL_SAFE_CALLS = frozenset({"shlex.quote", "pipes.quote", "shlex.join", "int", "float", "len", "abs"})
-_UNTRUSTED_HINTS = re.compile(r"\b(input|sys\.argv|request|environ|getenv|args|params|form|query)\b")
 _SHELL_META = re.compile(r"[|;&<>$`()\\\"'*?~{}\[\]!#]")
 _MAX_NAME_HOPS = 8
 
@@ -121,8 +120,7 @@ class ShellInjection(Rule):
                 parts: list[ast.AST]) -> Finding:
         trace, where = origin_trace(ctx, parts)
         shown = ", ".join(f"`{ctx.source_of(p)}`" for p in parts[:3])
-        untrusted = any(_UNTRUSTED_HINTS.search(ctx.source_of(p)) or
-                        _UNTRUSTED_HINTS.search(step.note) for p, step in zip(parts, trace))
+        untrusted = looks_untrusted(ctx, parts)
         explanation = (
             f"`{name}` hands `{ctx.source_of(command)}` to a shell, and {shown} "
             f"{'is' if len(parts) == 1 else 'are'} not constant ({where}). "

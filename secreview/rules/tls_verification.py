@@ -68,7 +68,7 @@ class TlsVerificationDisabled(Rule):
     harmless_in_tests = True
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
-        for node in ast.walk(ctx.tree):
+        for node in ctx.nodes(ast.Call, ast.Assign, ast.AnnAssign):
             if isinstance(node, ast.Call):
                 yield from self._check_call(ctx, node)
             elif isinstance(node, (ast.Assign, ast.AnnAssign)):
