@@ -35,6 +35,9 @@ EXPECTED_CWE = {
     "py.tls-verification-disabled": [295],
     "py.weak-hash": [328],
 }
+# Findings whose weakness is more specific than the rule's default:
+# `check_hostname = False` keeps chain verification, so it is CWE-297.
+SPECIFIC_CWE = {("py.tls-verification-disabled", "ctx.check_hostname = False"): [297]}
 # What a pattern matcher (Bandit) keys on: good.py must be full of it, so its
 # silence means the rule told the safe use apart, not that nothing was there.
 SINK_PATTERNS = {
@@ -147,7 +150,8 @@ def test_findings_carry_the_rules_cwe_and_location(rule_id):
     path = fixture(rule_id, "bad")
     lines = path.read_text(encoding="utf-8").splitlines()
     for finding in findings_of(rule_id):
-        assert finding.cwe == EXPECTED_CWE[rule_id]
+        code = lines[finding.line - 1].split("#")[0].strip()
+        assert finding.cwe == SPECIFIC_CWE.get((rule_id, code), EXPECTED_CWE[rule_id])
         assert finding.path == "bad.py"
         assert finding.in_test is False
         assert finding.origin == "static"
@@ -409,3 +413,9 @@ def test_fixture_sources_parse_with_this_python():
     assert len(paths) == 2 * len(RULE_IDS) + 1
     for path in paths:
         ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def test_unchecked_host_name_is_cwe_297_medium_and_says_the_chain_is_verified():
+    [finding] = [f for f in findings_of("py.tls-verification-disabled") if "check_hostname" in f.code]
+    assert (finding.cwe, finding.severity.label) == ([297], "medium")
+    assert "chain is still verified" in finding.explanation

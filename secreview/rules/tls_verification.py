@@ -17,7 +17,9 @@ documented choice, not a defect. `verify=False` counts only on HTTP clients:
 like HTTP requests or clients (`get`, `post`, `request`, `Session`...) on
 objects of unknown type; `form.validate(verify=False)` is not reported, nor is
 asyncio's `ssl=False` (which means no TLS at all, not TLS without checks).
-Test code is exempt (fixtures talk to local servers with throw-away
+`check_hostname = False` alone is reported as CWE-297 (host mismatch) with
+medium severity: the certificate chain is still verified, only the name in it
+is not. Test code is exempt (fixtures talk to local servers with throw-away
 certificates).
 
 ## Why is this bad?
@@ -57,6 +59,14 @@ _HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "opt
                            "stream", "Session", "Client", "AsyncClient", "session"})
 _AIOHTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request",
                               "ws_connect"})
+
+
+_HOSTNAME_UNCHECKED = (
+    "The certificate chain is still verified, but not the name in it: any certificate "
+    "issued by a trusted CA is accepted for this server, so whoever holds one for another "
+    "host (another node of the same deployment's CA, or any site when the system store is "
+    "trusted) can pose as the server and read or alter the traffic."
+)
 
 
 class TlsVerificationDisabled(Rule):
@@ -120,7 +130,8 @@ class TlsVerificationDisabled(Rule):
             elif target.attr == "check_hostname" and self._is_false(ctx, value):
                 yield self._report(ctx, node, f"`{shown}` is set to False: host names are not checked.",
                                    value=value, fix=Fix("Leave check_hostname = True (the default of ssl.create_default_context()).",
-                                       ctx.replace_source(value, "True", lines_of=node)))
+                                       ctx.replace_source(value, "True", lines_of=node)),
+                                   explanation=_HOSTNAME_UNCHECKED, severity=Severity.MEDIUM, cwe=(297,))
             elif target.attr == "verify_mode" and self._is_cert_none(ctx, value):
                 old = ctx.source_of(value, 200)
                 yield self._report(ctx, node, f"`{shown}` is set to CERT_NONE: certificates are not checked.",
@@ -134,8 +145,9 @@ class TlsVerificationDisabled(Rule):
                                    fix=Fix("Remove this assignment; install the CA bundle the servers need instead."))
 
     def _report(self, ctx: FileContext, node: ast.AST, message: str, *, fix: Fix,
-                value: ast.AST | None = None) -> Finding:
-        explanation = (
+                value: ast.AST | None = None, explanation: str | None = None,
+                severity: Severity | None = None, cwe: tuple[int, ...] | None = None) -> Finding:
+        explanation = explanation or (
             "The connection accepts any certificate, so anyone on the network path can pose "
             "as the server, read what is sent (credentials, tokens, data) and forge the answers."
         )
@@ -146,7 +158,7 @@ class TlsVerificationDisabled(Rule):
             trace.append(TraceStep(ctx.path, origin.line, origin.note))
             explanation = f"{origin.note}, so verification is always off. {explanation}"
         return self.finding(ctx, node, message=message, explanation=explanation, fix=fix,
-                            confidence=Confidence.HIGH, trace=trace)
+                            confidence=Confidence.HIGH, trace=trace, severity=severity, cwe=cwe)
 
     @staticmethod
     def _called_with(ctx: FileContext, call: ast.Call, kw: ast.keyword) -> str:
