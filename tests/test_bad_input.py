@@ -346,3 +346,17 @@ def test_file_name_that_is_not_utf8(project: Path, cli: Cli) -> None:
     for fmt in ("text", "sarif", "markdown"):
         run = cli("review", "--format", fmt)
         assert run.exit_code == 1 and "caf\\xe9.py" in run.stdout.replace("%5C", "\\")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("y = (\n", (1, "(")),
+    ("a = [1,\n 2]\nb = {\n", (3, "{")),
+    ("s = '('  # (\nt = \"[\"\nu = 1\n", None),
+    ("x = '''(\n'''\nf(\n", (3, "(")),
+    ("names = f\"{', '.join(x)}\"\nprint(names\n", (2, "(")),
+    ("prefix(1)\nbr'\\('\n", None),
+])
+def test_unclosed_bracket_scanner_skips_strings_and_comments(text: str, expected) -> None:
+    from secreview.python.source import unclosed_bracket
+
+    assert unclosed_bracket(text) == expected

@@ -38,7 +38,10 @@ work unchanged.  ``FunctionDef`` / ``AsyncFunctionDef`` / ``ClassDef`` always ge
 ``type_params`` attribute; when it is non-empty on a host whose class lacks the
 field, a same-named subclass whose ``_fields`` include ``type_params`` is used so
 that ``ast.walk`` also reaches the type parameters (the same is done for the
-3.13 ``default_value`` field of type parameters on 3.12).
+3.13 ``default_value`` field of type parameters on 3.12).  The classes are
+exported here (``fallback.TypeAlias`` ...) for ``isinstance`` checks; they are
+the host's own classes wherever it has them.  ``compile()`` and ``ast.unparse``
+of the host naturally do not support the stand-ins.
 """
 
 from __future__ import annotations
@@ -56,8 +59,15 @@ import libcst as cst
 
 __all__ = [
     "FallbackConversionError",
+    "Interpolation",
+    "ParamSpec",
+    "TemplateStr",
+    "TypeAlias",
+    "TypeVar",
+    "TypeVarTuple",
     "describe_syntax_error",
     "parse_fallback",
+    "type_param",
 ]
 
 

@@ -158,12 +158,60 @@ def _parse_fallback(text: str, path: str, error: SyntaxError) -> ast.Module:
         # at: then that line holds newer syntax and the real error is later.
         # Either way the description names Python 2 code as such.
         later = (second.lineno or 0) > (error.lineno or 0) + 1
+        if later and (second.lineno or 0) > len(source_lines(text)):
+            # Failed at the end of the file: almost always a bracket left open.
+            opened = unclosed_bracket(text)
+            if opened is not None:
+                raise SourceError(f"syntax error at line {opened[0]}: '{opened[1]}' was never closed") from None
         raise SourceError(describe_syntax_error(text, second if later else error)) from None
     except (RecursionError, MemoryError):
         raise SourceError(_NESTING_TOO_DEEP) from None
     except Exception as exc:  # a defect in the fallback must not end the review
         raise SourceError(f"{_syntax_reason(error)} (the fallback parser for newer syntax failed: "
                           f"{type(exc).__name__}: {exc})") from None
+
+
+_OPENERS = {"(": ")", "[": "]", "{": "}"}
+_STRING_START = re.compile(r"(?i)[rbuft]{0,2}('''|\"\"\"|'|\")")
+
+
+def unclosed_bracket(text: str) -> tuple[int, str] | None:
+    """(line, bracket) of the first bracket never closed, skipping strings
+    and comments; None when every bracket is closed. A scanner, not a parser:
+    f-string fields count as string text, which is all this needs."""
+    stack: list[tuple[int, str]] = []
+    line, i, n = 1, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            line += 1
+        elif ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif ch in "'\"" or (ch.isalpha() and _STRING_START.match(text, i)):
+            match = _STRING_START.match(text, i)
+            if match is None or (ch.isalpha() and i and (text[i - 1].isalnum() or text[i - 1] == "_")):
+                i += 1
+                continue
+            quote = match.group(1)
+            j = match.end()
+            while j < n and not text.startswith(quote, j):
+                if text[j] == "\\":
+                    j += 1
+                elif text[j] == "\n" and len(quote) == 1:
+                    break  # unterminated one-line string: stop at the line end
+                j += 1
+            line += text.count("\n", i, j)
+            i = j + len(quote)
+            continue
+        elif ch in _OPENERS:
+            stack.append((line, ch))
+        elif ch in ")]}":
+            if stack and _OPENERS[stack[-1][1]] == ch:
+                stack.pop()
+        i += 1
+    return stack[0] if stack else None
 
 
 def _syntax_reason(error: SyntaxError) -> str:

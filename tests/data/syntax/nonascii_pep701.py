@@ -1,0 +1,3 @@
+import os
+
+café = "naïve ☃"; msg = f"{"héllo"} {os.system(f"{'ü'}{café}")}"
