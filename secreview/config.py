@@ -36,6 +36,9 @@ class Config:
     severity_overrides: dict[str, Severity] = field(default_factory=dict)
     include_tests: bool = False
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    # Extra taint model files (absolute paths; relative ones in pyproject.toml
+    # are taken from the directory of that file).
+    models: tuple[str, ...] = ()
     source: str | None = None  # the file the settings came from
 
     def merged(self, **overrides: Any) -> "Config":
@@ -54,7 +57,7 @@ class Config:
         return replace(self, **changes)
 
 
-_KNOWN_KEYS = {"exclude", "disable", "fail-on", "include-tests", "max-file-size", "severity"}
+_KNOWN_KEYS = {"exclude", "disable", "fail-on", "include-tests", "max-file-size", "models", "severity"}
 
 
 def find_pyproject(start: str) -> str | None:
@@ -106,6 +109,8 @@ def load_config(path: str | None) -> Config:
         },
         include_tests=_bool(path, table, "include-tests"),
         max_file_size=_int(path, table, "max-file-size", DEFAULT_MAX_FILE_SIZE),
+        models=tuple(os.path.join(os.path.dirname(os.path.abspath(path)), m)
+                     for m in _str_list(path, table, "models")),
         source=path,
     )
 

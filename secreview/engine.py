@@ -4,6 +4,7 @@ analysers -> findings -> triage -> `Report`. Never prints, never exits.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -13,8 +14,9 @@ from secreview.model import FileError, Finding, Report, Stats
 from secreview.python.context import FileContext
 from secreview.python.source import ParsedModule, SourceError, parse_source, read_source
 from secreview.rules import Rule, all_rules
+from secreview.taint import ModelError, Models, ModuleFacts, ProjectModules, extract, load_models, module_name, solve
 from secreview.targets.paths import SourceFile, discover, review_root
-from secreview.triage.suppress import find_suppression, suppressions
+from secreview.triage.suppress import Suppression, find_suppression, suppressions
 from secreview.triage.testcode import is_test_path
 
 # progress(done, total, path)
@@ -43,6 +45,9 @@ class FileResult:
     functions: int = 0
     lines: int = 0
     used_fallback: bool = False
+    taint: ModuleFacts | None = None
+    # Suppression comments by line, kept only for files with taint sinks.
+    suppressions: dict[int, Suppression] | None = None
 
 
 def select_rules(config: Config) -> list[Rule]:
@@ -77,7 +82,16 @@ def analyse_module(module: ParsedModule, rules: Iterable[Rule], is_test: bool,
     return findings
 
 
-def review_file(source: SourceFile, rules: list[Rule], config: Config) -> FileResult:
+@dataclass
+class TaintSetup:
+    """What the taint pass needs for every file of one review."""
+
+    models: Models
+    project: ProjectModules
+
+
+def review_file(source: SourceFile, rules: list[Rule], config: Config,
+                taint: TaintSetup | None = None) -> FileResult:
     result = FileResult(source.path)
     try:
         text = read_source(source.abspath, config.max_file_size)
@@ -85,16 +99,32 @@ def review_file(source: SourceFile, rules: list[Rule], config: Config) -> FileRe
         result.used_fallback = module.used_fallback
         ctx = FileContext(module, is_test=is_test_path(source.path))
         result.functions = ctx.function_count
-        result.findings = analyse_module(module, rules, ctx.is_test, ctx)
+        failures: list[str] = []
+        try:
+            result.findings = analyse_module(module, rules, ctx.is_test, ctx)
+        except RuleFailure as exc:
+            failures.append(str(exc))
+            result.findings = exc.findings
+        if taint is not None:
+            try:
+                name, is_package = module_name(source.path)
+                result.taint = extract(ctx, taint.models, name, is_package, taint.project)
+            except RecursionError:
+                raise
+            except Exception as exc:  # a defect in the engine must not end the review
+                failures.append(f"internal error in the taint analysis ({type(exc).__name__}: {exc}); "
+                                "the rules ran (please report this)")
+        if result.taint is not None and any(f.sinks for f in result.taint.functions):
+            result.suppressions = suppressions(module.comments)
+        if failures:
+            result.error = FileError(source.path, "; ".join(failures))
     except SourceError as exc:
         result.error = FileError(source.path, exc.reason)
         return result
     except RecursionError:
         result.error = FileError(source.path, "nesting too deep to analyse (recursion limit reached)")
+        result.taint = None
         return result
-    except RuleFailure as exc:
-        result.error = FileError(source.path, str(exc))
-        result.findings = exc.findings
     _apply_suppressions(module, result.findings, rules)
     result.lines = len(module.lines)
     return result
@@ -103,7 +133,10 @@ def review_file(source: SourceFile, rules: list[Rule], config: Config) -> FileRe
 def _apply_suppressions(module: ParsedModule, findings: list[Finding], rules: list[Rule]) -> None:
     if not findings:
         return
-    by_line = suppressions(module.comments)
+    _suppress(suppressions(module.comments), findings, rules)
+
+
+def _suppress(by_line: dict[int, Suppression], findings: list[Finding], rules: list[Rule]) -> None:
     rule_by_id = {r.id: r for r in rules}
     for finding in findings:
         rule = rule_by_id[finding.rule]
@@ -135,9 +168,14 @@ def review(
     config = config or Config()
     started = time.perf_counter()
     rules = select_rules(config)
-    root = root or review_root(targets)
+    try:
+        models = load_models(config.models)
+    except ModelError as exc:
+        raise ReviewError(f"invalid taint model: {exc}") from None
+    root = os.path.abspath(root or review_root(targets))
     found = discover(targets or ["."], root, list(config.exclude))
     rule_by_id = {r.id: r for r in rules}
+    taint = TaintSetup(models, ProjectModules(module_name(f.path)[0] for f in found.files))
 
     report = Report(root=root, rules_run=[r.id for r in rules],
                     rule_severity={r.id: config.severity_overrides.get(r.id, r.severity) for r in rules})
@@ -151,8 +189,11 @@ def review(
         report.errors.append(FileError(where, "no Python files to review under this path "
                                        f"({found.excluded} excluded by configuration)"
                                        if found.excluded else "no Python files to review under this path"))
+    findings: list[Finding] = []
+    facts: list[ModuleFacts] = []
+    file_suppressions: dict[str, dict[int, Suppression]] = {}
     for done, source in enumerate(found.files, start=1):
-        result = review_file(source, rules, config)
+        result = review_file(source, rules, config, taint)
         if progress is not None:
             progress(done, total, source.path)
         if result.error is not None:
@@ -162,18 +203,29 @@ def review(
             stats.functions_analyzed += result.functions
             stats.lines_analyzed += result.lines
             stats.files_fallback_parser += int(result.used_fallback)
-        _number_repeats(result.findings)
-        for finding in result.findings:
-            override = config.severity_overrides.get(finding.rule)
-            if override is not None:
-                finding.severity = override
-            rule = rule_by_id[finding.rule]
-            if finding.suppressed_by is not None:
-                report.suppressed.append(finding)
-            elif finding.in_test and rule.harmless_in_tests and not config.include_tests:
-                report.hidden_in_tests.append(finding)
-            else:
-                report.findings.append(finding)
+        findings.extend(result.findings)
+        if result.taint is not None:
+            facts.append(result.taint)
+        if result.suppressions:
+            file_suppressions[result.path] = result.suppressions
+    flows, covered = _flow_findings(facts, rules, file_suppressions, stats)
+    findings = _merge_flows(_outside_dead_code(findings, facts), flows, covered, rule_by_id)
+    by_file: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_file.setdefault(finding.path, []).append(finding)
+    for file_findings in by_file.values():
+        _number_repeats(file_findings)
+    for finding in findings:
+        override = config.severity_overrides.get(finding.rule)
+        if override is not None:
+            finding.severity = override
+        rule = rule_by_id[finding.rule]
+        if finding.suppressed_by is not None:
+            report.suppressed.append(finding)
+        elif finding.in_test and rule.harmless_in_tests and not config.include_tests:
+            report.hidden_in_tests.append(finding)
+        else:
+            report.findings.append(finding)
     stats.files_skipped = len(report.errors)
     stats.suppressed = len(report.suppressed)
     stats.hidden_in_tests = len(report.hidden_in_tests)
@@ -183,3 +235,57 @@ def review(
     stats.seconds = time.perf_counter() - started
     report.stats = stats
     return report
+
+
+def _flow_findings(facts: list[ModuleFacts], rules: list[Rule], file_suppressions: dict[str, dict[int, Suppression]],
+                   stats: Stats) -> tuple[list[Finding], set[tuple[str, int, str]]]:
+    """Solve the project's taint facts and turn each flow into a finding of
+    the rule that owns its sink kind (flows of disabled rules are dropped).
+    Also returns the sinks the engine proved clean."""
+    result = solve(facts)
+    stats.taint_functions = result.functions
+    stats.taint_limits = result.bounded_functions + int(result.fixpoint_limited)
+    rule_for_kind = {kind: rule for rule in rules for kind in rule.taint_kinds}
+    findings: list[Finding] = []
+    seen: set[tuple[str, str, int]] = set()
+    for flow in result.flows:
+        rule = rule_for_kind.get(flow.site.kind)
+        if rule is None:
+            continue
+        finding = rule.flow_finding(flow)
+        key = (finding.rule, finding.path, finding.line)
+        if key in seen:  # two sinks of one rule on one line (`execute(text(q))`): one defect
+            continue
+        seen.add(key)
+        by_line = file_suppressions.get(finding.path)
+        if by_line:
+            _suppress(by_line, [finding], [rule])
+        findings.append(finding)
+    return findings, result.covered
+
+
+def _outside_dead_code(findings: list[Finding], facts: list[ModuleFacts]) -> list[Finding]:
+    """Drop findings in statements that constant conditions never run
+    (`if 7 * 42 - 86 > 300:`): that code cannot be exploited."""
+    dead = {f.path: f.dead for f in facts if f.dead}
+    if not dead:
+        return findings
+    return [f for f in findings
+            if not any(first <= f.line <= last for first, last in dead.get(f.path, ()))]
+
+
+def _merge_flows(findings: list[Finding], flows: list[Finding], covered: set[tuple[str, int, str]],
+                 rule_by_id: dict[str, Rule]) -> list[Finding]:
+    """A flow and a pattern finding of the same rule on the same line are one
+    defect: keep the flow (it carries the evidence). A pattern finding on a
+    sink the taint engine proved no untrusted data reaches is dropped."""
+    taken = {(f.rule, f.path, f.line) for f in flows}
+    kept = []
+    for finding in findings:
+        if (finding.rule, finding.path, finding.line) in taken:
+            continue
+        kinds = rule_by_id[finding.rule].taint_kinds
+        if kinds and any((finding.path, finding.line, kind) in covered for kind in kinds):
+            continue
+        kept.append(finding)
+    return kept + flows

@@ -181,6 +181,10 @@ class Stats:
     hidden_in_tests: int = 0
     files_excluded: int = 0
     files_fallback_parser: int = 0
+    # Functions the taint engine summarised, and how many times a work limit
+    # was hit (each falls back to a conservative summary).
+    taint_functions: int = 0
+    taint_limits: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -193,6 +197,8 @@ class Stats:
             "hidden_in_tests": self.hidden_in_tests,
             "files_excluded": self.files_excluded,
             "files_fallback_parser": self.files_fallback_parser,
+            "taint_functions": self.taint_functions,
+            "taint_limits": self.taint_limits,
         }
 
 

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import jsonschema
 import pytest
 
+from secreview.rules import all_rules
+
 from conftest import CLEAN_SUMMARY, SAFE, SHELL, SHELL_LINE, TLS, TLS_LINE, write
 from secreview import __version__
 from secreview.config import Config
@@ -341,7 +343,7 @@ def test_text_clean_report(tmp_path: Path) -> None:
     assert lines[0] == CLEAN_SUMMARY
     assert lines.count(CLEAN_SUMMARY) == 1
     coverage = lines[-1]
-    assert coverage.startswith("Coverage: Analysed 1 file, 1 function, 3 lines with 5 rules in ")
+    assert coverage.startswith(f"Coverage: Analysed 1 file, 1 function, 3 lines with {len(all_rules())} rules in ")
     assert "Skipped 0 files." in coverage
     assert lines.index(CLEAN_SUMMARY) < lines.index(coverage)
 

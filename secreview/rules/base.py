@@ -13,10 +13,13 @@ from __future__ import annotations
 import ast
 import re
 import sys
-from typing import ClassVar, Iterator
+from typing import TYPE_CHECKING, ClassVar, Iterator
 
 from secreview.model import Confidence, Finding, Fix, Severity, TraceStep
 from secreview.python.context import FileContext
+
+if TYPE_CHECKING:
+    from secreview.taint.facts import Flow
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "References")
 _MAX_CODE_LINES = 8
@@ -31,6 +34,17 @@ class Rule:
     bandit_ids: ClassVar[tuple[str, ...]] = ()
     # True when the weakness is harmless in test code (fixtures, local servers).
     harmless_in_tests: ClassVar[bool] = False
+    # Taint sink kinds (see secreview/models/README.md) whose flows this rule
+    # reports; the engine turns each flow into a finding with `flow_finding`.
+    taint_kinds: ClassVar[tuple[str, ...]] = ()
+    # What an attacker who controls the data achieves at the sink, as the end
+    # of a sentence: "can run SQL of their choosing against the database".
+    impact: ClassVar[str] = ""
+    # How to repair a flow finding, in one or two sentences.
+    fix_description: ClassVar[str] = ""
+    # False when the rule never offers a mechanical rewrite (flow findings
+    # need a human to choose the fix).
+    mechanical_fixes: ClassVar[bool] = True
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -86,6 +100,55 @@ class Rule:
             span=ctx.statement_lines(node),
         )
 
+
+    def flow_finding(self, flow: "Flow") -> Finding:
+        """A finding for one source-to-sink flow found by the taint engine."""
+        site = flow.site
+        sink_text = f"`{site.callee}`" + (f" ({site.note})" if site.note else "")
+        message = f"{self.name}: {flow.source_label} reaches `{site.callee}`."
+        hops = [step for step in flow.trace[1:] if step.line != site.line or step.path != site.path]
+        route = ""
+        if hops:
+            route = " On its way it is " + ", then ".join(
+                f"{step.note} ({_where(step, site.path)})" for step in hops) + "."
+        explanation = (
+            f"`{flow.source_code}` ({flow.source_label}, {_where(flow.trace[0], site.path)}) is data "
+            f"from outside the program.{route} It reaches {sink_text} on line {site.line} with no "
+            f"sanitiser for this use on the way, so whoever sends it {self.impact or 'controls this operation'}."
+        )
+        return Finding(
+            rule=self.id,
+            cwe=list(site.cwe or self.cwe),
+            severity=self.severity,
+            confidence=flow.confidence,
+            path=site.path,
+            line=site.line,
+            end_line=site.end_line,
+            column=site.column,
+            code=site.code,
+            message=message,
+            explanation=explanation,
+            fix=Fix(self.fix_description or "Validate or neutralise the data before this use."),
+            trace=list(flow.trace),
+            in_test=site.in_test,
+            scope=site.scope,
+            span=site.span,
+        )
+
+
+class TaintRule(Rule):
+    """A rule whose findings all come from the taint engine: the module holds
+    the documentation and the few facts a flow finding needs (`taint_kinds`,
+    `impact`, `fix_description`)."""
+
+    mechanical_fixes = False
+
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
+        return iter(())
+
+
+def _where(step: TraceStep, current_path: str) -> str:
+    return f"line {step.line}" if step.path == current_path else f"{step.path}:{step.line}"
 
 
 def character_column(line_text: str, byte_offset: int) -> int:

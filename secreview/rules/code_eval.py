@@ -54,6 +54,10 @@ class CodeEval(Rule):
     cwe = (95,)
     severity = Severity.HIGH
     bandit_ids = ("B307", "B102")
+    taint_kinds = ("code",)
+    impact = "can run arbitrary Python code inside the process"
+    fix_description = ("Never evaluate received text as code: parse literals with `ast.literal_eval()` or "
+                       "data with `json.loads()`, and map allowed names to functions explicitly.")
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         for call, name in ctx.calls():

@@ -75,6 +75,10 @@ class ShellInjection(Rule):
     cwe = (78,)
     severity = Severity.HIGH
     bandit_ids = ("B602", "B604", "B605", "B609")
+    taint_kinds = ("shell",)
+    impact = "can run programs of their choosing with the service's privileges"
+    fix_description = ("Pass an argument list without a shell (`subprocess.run([prog, arg], check=True)`) and "
+                       "choose the program from a fixed set; quote with `shlex.quote()` only if a shell is unavoidable.")
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         for call, name in ctx.calls():

@@ -70,6 +70,10 @@ class UnsafeDeserialization(Rule):
     cwe = (502,)
     severity = Severity.HIGH
     bandit_ids = ("B301", "B302", "B506")
+    taint_kinds = ("deserialization",)
+    impact = "can make the deserialiser build arbitrary objects and run code while loading them"
+    fix_description = ("Exchange untrusted data as JSON (`json.loads()`) or load YAML with `yaml.safe_load()`; "
+                       "if objects must be restored, sign the data with HMAC and verify it before loading.")
     harmless_in_tests = True
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
