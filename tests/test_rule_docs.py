@@ -39,8 +39,13 @@ def findings_for(code: str, tmp_path: Path, rule_id: str) -> list[tuple[str, int
 
 
 def test_the_rule_pack_is_complete():
-    assert sorted(RULE_IDS) == ["py.code-eval", "py.shell-injection", "py.tls-verification-disabled",
-                                "py.unsafe-deserialization", "py.weak-hash"]
+    assert sorted(RULE_IDS) == ["py.archive-extraction", "py.code-eval", "py.header-injection",
+                                "py.ldap-injection", "py.log-injection", "py.open-redirect",
+                                "py.path-traversal", "py.regex-injection", "py.shell-injection",
+                                "py.sql-injection", "py.ssrf", "py.template-injection",
+                                "py.tls-verification-disabled", "py.trust-boundary",
+                                "py.unsafe-deserialization", "py.weak-hash", "py.xpath-injection",
+                                "py.xss", "py.xxe"]
 
 
 @pytest.mark.parametrize("rule", RULES, ids=RULE_IDS)
