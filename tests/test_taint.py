@@ -1,0 +1,277 @@
+"""The taint engine: the labelled corpus reviewed case by case (exact
+findings by rule, file and line; exact silence on safe look-alikes), the
+evidence a flow finding carries in every format, the models' validation, and
+the work limits on hostile code."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import textwrap
+import tokenize
+from pathlib import Path
+
+import pytest
+
+from secreview.config import Config, load_config
+from secreview.engine import ReviewError, review
+from secreview.report import RenderOptions, render
+from secreview.taint.models import ModelError, Models, load_file, load_models
+
+extract_module = importlib.import_module("secreview.taint.extract")
+CORPUS = Path(__file__).parent / "corpus" / "taint"
+CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
+_EXPECT = re.compile(r"expect:\s*(?P<rules>[\w.\-]+(?:\s*,\s*[\w.\-]+)*)")
+
+
+def expected(case: Path) -> set[tuple[str, str, int]]:
+    found: set[tuple[str, str, int]] = set()
+    for path in sorted(case.rglob("*.py")):
+        with path.open(encoding="utf-8") as handle:
+            for tok in tokenize.generate_tokens(handle.readline):
+                if tok.type == tokenize.COMMENT and (match := _EXPECT.search(tok.string)):
+                    for rule in match.group("rules").split(","):
+                        found.add((rule.strip(), path.relative_to(case).as_posix(), tok.start[0]))
+    return found
+
+
+def test_the_corpus_has_both_kinds_of_case():
+    vulnerable = [c for c in CASES if expected(CORPUS / c)]
+    assert len(CASES) >= 50 and len(vulnerable) >= 25 and len(CASES) - len(vulnerable) >= 20
+    rules = {rule for c in vulnerable for rule, _, _ in expected(CORPUS / c)}
+    assert len(rules) == 17, sorted(rules)  # every taint kind's rule is exercised
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_corpus_case(case):
+    root = CORPUS / case
+    report = review([str(root)], Config(), root=str(root))
+    assert report.errors == []
+    found = {(f.rule, f.path, f.line) for f in report.findings}
+    want = expected(root)
+    assert found == want, f"missed: {sorted(want - found)}; unexpected: {sorted(found - want)}"
+    assert report.stats.taint_limits == 0 or case == "50-long-generated-function"
+
+
+# ------------------------------------------------------------- evidence
+def _write(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return tmp_path
+
+
+CROSS_FILE = {
+    "shop/__init__.py": "",
+    "shop/views.py": """\
+        from flask import Flask, request
+
+        from shop.db import find
+
+        app = Flask(__name__)
+
+
+        @app.route("/search")
+        def search():
+            name = request.args["name"]
+            return {"rows": find(name)}
+        """,
+    "shop/db.py": """\
+        import sqlite3
+
+        from shop.helpers import build_query
+
+
+        def find(term):
+            conn = sqlite3.connect("shop.db")
+            return conn.execute(build_query(term)).fetchall()
+        """,
+    "shop/helpers.py": """\
+        def build_query(term):
+            return "SELECT * FROM items WHERE name = '%s'" % term
+        """,
+}
+
+
+def test_a_cross_file_flow_is_traced_hop_by_hop(tmp_path):
+    root = _write(tmp_path, CROSS_FILE)
+    report = review([str(root)], Config(), root=str(root))
+    [finding] = report.findings
+    assert (finding.rule, finding.path, finding.line, finding.cwe) == ("py.sql-injection", "shop/db.py", 8, [89])
+    steps = [(s.path, s.line) for s in finding.trace]
+    assert steps[0] == ("shop/views.py", 10)  # request.args["name"]
+    assert ("shop/views.py", 11) in steps  # passed to find()
+    assert ("shop/db.py", 6) in steps  # parameter `term` of find()
+    assert ("shop/helpers.py", 1) in steps  # parameter of build_query()
+    assert steps[-1] == ("shop/db.py", 8)
+    assert "`request.args[\"name\"]`" in finding.explanation
+    assert "shop/views.py:10" in finding.explanation
+    assert finding.message.startswith("SQL query built from untrusted data: ")
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "markdown", "text"])
+def test_flow_traces_appear_in_every_format(tmp_path, fmt):
+    root = _write(tmp_path, CROSS_FILE)
+    report = review([str(root)], Config(), root=str(root))
+    out = render(report, fmt, RenderOptions())
+    if fmt == "json":
+        [finding] = json.loads(out)["findings"]
+        assert [(s["path"], s["line"]) for s in finding["trace"]][0] == ("shop/views.py", 10)
+    elif fmt == "sarif":
+        [result] = json.loads(out)["runs"][0]["results"]
+        locations = result["codeFlows"][0]["threadFlows"][0]["locations"]
+        assert locations[0]["location"]["physicalLocation"]["artifactLocation"]["uri"] == "shop/views.py"
+        assert len(locations) >= len(report.findings[0].trace)
+    else:
+        assert "shop/views.py:10" in out and "shop/helpers.py:1" in out
+
+
+def test_context_sensitivity_a_helper_used_with_trusted_and_untrusted_data(tmp_path):
+    root = _write(tmp_path, {"app.py": """\
+        import os
+        from flask import request
+
+
+        def tidy(value):
+            return value.strip()
+
+
+        def handler():
+            os.system(tidy("uptime"))
+            return tidy(request.args["q"])
+        """})
+    report = review([str(root)], Config(), root=str(root))
+    assert report.findings == []
+
+
+def test_a_disabled_rule_drops_its_flows(tmp_path):
+    root = _write(tmp_path, CROSS_FILE)
+    report = review([str(root)], Config(disable=("py.sql-injection",)), root=str(root))
+    assert report.findings == []
+
+
+def test_a_suppression_comment_silences_a_flow(tmp_path):
+    files = dict(CROSS_FILE)
+    files["shop/db.py"] = files["shop/db.py"].replace(
+        ".fetchall()", ".fetchall()  # nosec B608 - names are checked upstream")
+    root = _write(tmp_path, files)
+    report = review([str(root)], Config(), root=str(root))
+    assert report.findings == []
+    [suppressed] = report.suppressed
+    assert suppressed.rule == "py.sql-injection" and "nosec B608" in suppressed.suppressed_by
+
+
+# --------------------------------------------------------------- models
+def test_the_bundled_models_load_and_cover_the_listed_libraries():
+    models = load_models()
+    names = {Path(f).stem for f in models.files}
+    assert {"python", "flask", "django", "fastapi", "aiohttp", "webob", "templates", "http_clients", "lxml",
+            "ldap", "serialization", "sql", "openstack", "paramiko"} <= names
+    assert models.source_for("flask.request.args.get()") is not None
+    assert models.source_for("flask.requestx") is None
+    assert "subprocess.run" in models.sinks and "execute" in models.member_sinks
+
+
+@pytest.mark.parametrize("body, message", [
+    ("[[sinks]]\ncall = 'x'\nargs = [0]\nkind = 'shell'\n", "a [library] table with a `name` is required"),
+    ("[library]\nname='x'\n[[sinks]]\ncall = 'x'\nargs = [0]\nkind = 'nope'\n", "`kind` must be one of"),
+    ("[library]\nname='x'\n[[sinks]]\ncall = 'x'\nkind = 'sql'\n", "`args` must be a non-empty list"),
+    ("[library]\nname='x'\n[[sinks]]\ncall = 'x'\nmember = 'y'\nargs = [0]\nkind = 'sql'\n", "exactly one of"),
+    ("[library]\nname='x'\n[[sinks]]\nmember = 'y'\nreceiver = '('\nargs = [0]\nkind = 'sql'\n",
+     "not a valid regular expression"),
+    ("[library]\nname='x'\n[[sources]]\npath = 'a.b'\n", "`label`"),
+    ("[library]\nname='x'\n[[sanitizers]]\ncall = 'a'\nkinds = ['sqll']\n", "unknown kind(s) ['sqll']"),
+    ("[library]\nname='x'\n[[sinks]]\ncall = 'a'\nargs = [0]\nkind = 'sql'\nwhen = {shell = true}\n", "`when`"),
+    ("[library]\nname='x'\n[[sinkz]]\n", "unknown section(s) ['sinkz']"),
+    ("[library]\nname='x'\n[[propagators]]\ncall = 'a'\ntaint = 'all'\n", "`taint` must be \"none\""),
+    ("[library\n", "not valid TOML"),
+])
+def test_a_malformed_model_is_a_clear_error(tmp_path, body, message):
+    path = tmp_path / "mine.toml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(ModelError) as caught:
+        load_file(path, Models())
+    assert message in str(caught.value)
+    assert "mine.toml" in str(caught.value)
+
+
+def test_a_users_model_file_adds_a_sink_and_a_bad_one_stops_the_review(tmp_path):
+    root = _write(tmp_path, {
+        "app.py": """\
+            from flask import request
+            import acme.jobs
+
+
+            def submit():
+                acme.jobs.run_script(request.form["script"])
+            """,
+        "acme_models.toml": """\
+            [library]
+            name = "acme"
+            [[sinks]]
+            call = ["acme.jobs.run_script"]
+            args = [0]
+            kind = "code"
+            note = "runs the text as a Python script"
+            """,
+        "pyproject.toml": '[tool.secreview]\nmodels = ["acme_models.toml"]\n',
+    })
+    assert review([str(root / "app.py")], Config(), root=str(root)).findings == []
+    config = load_config(str(root / "pyproject.toml"))
+    [finding] = review([str(root / "app.py")], config, root=str(root)).findings
+    assert (finding.rule, finding.line) == ("py.code-eval", 6)
+    (root / "acme_models.toml").write_text("[library]\nname = 'acme'\n[[sinks]]\ncall = 'x'\n", encoding="utf-8")
+    with pytest.raises(ReviewError, match="invalid taint model: .*acme_models.toml"):
+        review([str(root / "app.py")], load_config(str(root / "pyproject.toml")), root=str(root))
+
+
+# ------------------------------------------------------------ hostile code
+def test_a_function_over_the_work_limit_is_summarised_conservatively(tmp_path, monkeypatch):
+    monkeypatch.setattr(extract_module, "MAX_STEPS", 200)
+    body = "\n".join(f"    v{i} = v{i - 1} + '.'" for i in range(1, 400))
+    root = _write(tmp_path, {"app.py": f"""\
+import os
+from flask import request
+
+
+def grow(v0):
+{body}
+    return v399
+
+
+def small(x):
+    return x
+
+
+def handler():
+    os.system(grow(request.args["q"]))
+    os.system(small("date"))
+"""})
+    report = review([str(root)], Config(), root=str(root))
+    assert report.stats.taint_limits == 1
+    assert [(f.rule, f.line) for f in report.findings] == [("py.shell-injection", 413)]
+
+
+def test_mutual_recursion_and_dynamic_calls_terminate(tmp_path):
+    root = _write(tmp_path, {"app.py": """\
+        import os
+        from flask import request
+
+
+        def ping(x, n):
+            return pong(x, n - 1) if n else x
+
+
+        def pong(x, n):
+            return ping(x + "!", n)
+
+
+        def handler(**options):
+            value = ping(request.args["q"], 3)
+            getattr(os, options["name"])(value)
+            os.system(value)
+        """})
+    report = review([str(root)], Config(), root=str(root))
+    assert [(f.rule, f.line) for f in report.findings] == [("py.shell-injection", 16)]
