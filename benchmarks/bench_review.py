@@ -94,9 +94,14 @@ def main() -> int:
     lines = sum(p.read_bytes().count(b"\n") for p in files)
 
     floor_wall, floor_kib, floor = measure([sys.executable, "-c", PARSE_FLOOR, tree], root)
-    ours_wall, ours_kib, ours = measure(
-        [sys.executable, "-c", "from secreview.cli import main; main()", "review", tree, "-q", "-f", "json"], root)
+    command = [sys.executable, "-c", "from secreview.cli import main; main()", "review", tree, "-q", "-f", "json"]
+    # One process: its peak RSS is the whole review's. Then the default
+    # (one worker per CPU), whose wall time is what a user waits.
+    single_wall, single_kib, single = measure([*command, "--jobs", "1"], root)
+    ours_wall, ours_kib, ours = measure(command, root)
     report = json.loads(ours.stdout)
+    if json.loads(single.stdout)["findings"] != report["findings"]:
+        print("warning: the single-process and parallel reviews disagree", file=sys.stderr)
     bandit = shutil.which("bandit")
     if bandit:
         theirs_wall, theirs_kib, theirs = measure([bandit, "-r", tree, "-f", "json", "-q"], root)
@@ -108,8 +113,11 @@ def main() -> int:
     print("| tool | wall (s) | vs parse floor | peak RSS (MiB) | findings | outside tests |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     print(f"| `ast.parse` floor | {floor_wall:.1f} | 1.0x | {floor_kib / 1024:.0f} | - | - |")
-    print(f"| secreview {report['tool']['version']} | {ours_wall:.1f} | {ours_wall / floor_wall:.1f}x | "
-          f"{ours_kib / 1024:.0f} | {len(report['findings'])} | {len(outside)} |")
+    print(f"| secreview {report['tool']['version']}, `--jobs 1` | {single_wall:.1f} | {single_wall / floor_wall:.1f}x | "
+          f"{single_kib / 1024:.0f} | {len(report['findings'])} | {len(outside)} |")
+    print(f"| secreview {report['tool']['version']}, {os.cpu_count()} workers | {ours_wall:.1f} | "
+          f"{ours_wall / floor_wall:.1f}x | {ours_kib / 1024:.0f} (largest process) | {len(report['findings'])} | "
+          f"{len(outside)} |")
     if bandit:
         bandit_outside = [r for r in bandit_results if "/tests/" not in r["filename"]]
         print(f"| Bandit | {theirs_wall:.1f} | {theirs_wall / floor_wall:.1f}x | {theirs_kib / 1024:.0f} | "
@@ -119,6 +127,11 @@ def main() -> int:
         print("\nBandit is not installed (`pip install bandit`), so it was not measured.")
     print(f"\nsecreview verdict: {report['verdict']}; errors: {len(report['errors'])}; "
           f"stats: {json.dumps(report['stats'])}\n")
+    per_rule: dict[str, int] = {}
+    for f in report["findings"]:
+        per_rule[f["rule"]] = per_rule.get(f["rule"], 0) + 1
+    print("secreview findings per rule: " + (", ".join(f"{r} {n}" for r, n in sorted(per_rule.items())) or "none")
+          + "\n")
     print("secreview findings outside tests:\n")
     for f in outside:
         print(f"- `{f['path']}:{f['line']}` {f['rule']} (CWE-{f['cwe'][0]}, {f['severity']}/{f['confidence']}): "

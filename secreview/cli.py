@@ -100,12 +100,14 @@ def main() -> None:
               help="pyproject.toml to read [tool.secreview] from (default: the nearest one).")
 @click.option("--root", type=click.Path(exists=True, file_okay=False),
               help="Report paths relative to this folder (default: the current folder).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes for the per-file work (default: one per CPU).")
 @click.option("-q", "--quiet", is_flag=True,
               help="No progress bar, and no summary on standard error when writing to --output.")
 def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
                    exclude: tuple[str, ...], disable: tuple[str, ...], severities: tuple[str, ...],
                    include_tests: bool | None, show_suppressed: bool, max_file_size: int | None,
-                   config_path: str | None, root: str | None, quiet: bool) -> None:
+                   config_path: str | None, root: str | None, jobs: int | None, quiet: bool) -> None:
     """Review every Python file under PATHS (default: the current folder)."""
     targets = list(paths) or ["."]
     try:
@@ -123,7 +125,8 @@ def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on
     show_progress = not quiet and sys.stderr.isatty()
     try:
         with _progress(show_progress) as callback:
-            report = review(targets, config, root=os.path.abspath(root) if root else None, progress=callback)
+            report = review(targets, config, root=os.path.abspath(root) if root else None, progress=callback,
+                            jobs=jobs)
     except ReviewError as exc:
         _fail(str(exc))
     text = render(report, fmt, RenderOptions(show_suppressed=show_suppressed))

@@ -4,10 +4,12 @@ analysers -> findings -> triage -> `Report`. Never prints, never exits.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from secreview.config import Config
 from secreview.model import FileError, Finding, Report, Stats
@@ -107,14 +109,15 @@ def review_file(source: SourceFile, rules: list[Rule], config: Config,
             result.findings = exc.findings
         if taint is not None:
             try:
-                name, is_package = module_name(source.path)
+                name, is_package = module_name(source.path, source.abspath)
                 result.taint = extract(ctx, taint.models, name, is_package, taint.project)
             except RecursionError:
                 raise
             except Exception as exc:  # a defect in the engine must not end the review
                 failures.append(f"internal error in the taint analysis ({type(exc).__name__}: {exc}); "
                                 "the rules ran (please report this)")
-        if result.taint is not None and any(f.sinks for f in result.taint.functions):
+        if result.taint is not None and ("nosec" in module.text or "secreview" in module.text) and any(
+                site.attr is None for f in result.taint.functions for site, _ in f.sinks):
             result.suppressions = suppressions(module.comments)
         if failures:
             result.error = FileError(source.path, "; ".join(failures))
@@ -163,8 +166,13 @@ def review(
     *,
     root: str | None = None,
     progress: ProgressCallback | None = None,
+    jobs: int | None = None,
 ) -> Report:
-    """Review every Python file under `targets` and return the report."""
+    """Review every Python file under `targets` and return the report.
+
+    The per-file work (parsing, rules, taint facts) runs in `jobs` worker
+    processes (default: one per CPU) when there are enough files to repay
+    starting them; the project-wide taint step runs once, here."""
     config = config or Config()
     started = time.perf_counter()
     rules = select_rules(config)
@@ -175,7 +183,7 @@ def review(
     root = os.path.abspath(root or review_root(targets))
     found = discover(targets or ["."], root, list(config.exclude))
     rule_by_id = {r.id: r for r in rules}
-    taint = TaintSetup(models, ProjectModules(module_name(f.path)[0] for f in found.files))
+    taint = TaintSetup(models, ProjectModules(module_name(f.path, f.abspath)[0] for f in found.files))
 
     report = Report(root=root, rules_run=[r.id for r in rules],
                     rule_severity={r.id: config.severity_overrides.get(r.id, r.severity) for r in rules})
@@ -192,8 +200,8 @@ def review(
     findings: list[Finding] = []
     facts: list[ModuleFacts] = []
     file_suppressions: dict[str, dict[int, Suppression]] = {}
-    for done, source in enumerate(found.files, start=1):
-        result = review_file(source, rules, config, taint)
+    for done, result in enumerate(_review_files(found.files, rules, config, taint, jobs), start=1):
+        source = found.files[done - 1]
         if progress is not None:
             progress(done, total, source.path)
         if result.error is not None:
@@ -235,6 +243,36 @@ def review(
     stats.seconds = time.perf_counter() - started
     report.stats = stats
     return report
+
+
+# Below this many files, worker processes cost more than they save.
+PARALLEL_MIN_FILES = 64
+_WORKER: tuple[list[Rule], Config, TaintSetup] | None = None
+
+
+def _review_files(files: list[SourceFile], rules: list[Rule], config: Config, taint: TaintSetup,
+                  jobs: int | None) -> Iterator[FileResult]:
+    """FileResults in the order of `files`, computed here or in workers."""
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
+        for source in files:
+            yield review_file(source, rules, config, taint)
+        return
+    context = multiprocessing.get_context("spawn")  # no state inherited from the caller
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
+                             initargs=(config, taint)) as pool:
+        yield from pool.map(_review_in_worker, files, chunksize=16)
+
+
+def _start_worker(config: Config, taint: TaintSetup) -> None:
+    global _WORKER
+    _WORKER = (select_rules(config), config, taint)
+
+
+def _review_in_worker(source: SourceFile) -> FileResult:
+    assert _WORKER is not None
+    rules, config, taint = _WORKER
+    return review_file(source, rules, config, taint)
 
 
 def _flow_findings(facts: list[ModuleFacts], rules: list[Rule], file_suppressions: dict[str, dict[int, Suppression]],

@@ -226,7 +226,9 @@ import os, sys
 import difflib  # click's option parser imports it lazily
 import secreview.cli, secreview.engine, secreview.report.json_report
 from secreview.rules import all_rules
+from secreview.taint import load_models
 all_rules()
+load_models()  # the package's own files sit under /root, which nobody cannot enter
 os.setgroups([])
 os.setgid({NOBODY})
 os.setuid({NOBODY})

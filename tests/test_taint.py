@@ -275,3 +275,16 @@ def test_mutual_recursion_and_dynamic_calls_terminate(tmp_path):
         """})
     report = review([str(root)], Config(), root=str(root))
     assert [(f.rule, f.line) for f in report.findings] == [("py.shell-injection", 16)]
+
+
+def test_worker_processes_give_the_same_review(monkeypatch):
+    """The per-file work in worker processes (what `--jobs` controls) gives
+    exactly the single-process review, findings and traces included."""
+    engine = importlib.import_module("secreview.engine")
+    monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
+    cases = [str(CORPUS / c) for c in CASES[:30]]
+    serial = review(cases, Config(), root=str(CORPUS), jobs=1)
+    parallel = review(cases, Config(), root=str(CORPUS), jobs=2)
+    assert serial.errors == parallel.errors == []
+    assert [f.to_dict() for f in serial.findings] == [f.to_dict() for f in parallel.findings]
+    assert len(serial.findings) >= 20

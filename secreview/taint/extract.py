@@ -21,8 +21,11 @@ counted in the review's statistics.
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Iterable
 
 from secreview.model import Confidence, TraceStep
@@ -79,14 +82,30 @@ class ModuleFacts:
         return f"{self.module}.<module>"
 
 
-def module_name(path: str) -> tuple[str, bool]:
-    """Dotted module name for a path relative to the review root, and whether
-    it is a package's `__init__`."""
-    parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
+def module_name(path: str, abspath: str | None = None) -> tuple[str, bool]:
+    """Dotted module name of a file, and whether it is a package's
+    `__init__`. With `abspath`, the name is what Python would import it as:
+    the folders above it that are packages (hold an `__init__.py`), so it
+    does not depend on where the review starts. Without, the path relative
+    to the review root."""
+    if abspath is not None:
+        file = Path(abspath)
+        parts = [file.stem]
+        folder = file.parent
+        while _is_package(str(folder)) and len(parts) < 32:
+            parts.insert(0, folder.name)
+            folder = folder.parent
+    else:
+        parts = (path[:-3] if path.endswith(".py") else path).split("/")
     is_package = parts[-1] == "__init__"
     if is_package:
         parts = parts[:-1]
     return ".".join(p for p in parts if p) or "__main__", is_package
+
+
+@lru_cache(maxsize=4096)
+def _is_package(folder: str) -> bool:
+    return os.path.isfile(os.path.join(folder, "__init__.py"))
 
 
 class ProjectModules:
@@ -124,6 +143,7 @@ class _ModuleExtractor:
         self.module_types: dict[str, str] = {}
         self.defs: dict[str, str] = {}  # module-level def/class name -> qualified name
         self.imports: dict[str, str] = {}
+        self._locals: dict[int, set[str]] = {}
         for local, target in ctx.imports.items():
             self.imports[local] = self._absolute(target)
 
@@ -170,6 +190,48 @@ class _ModuleExtractor:
                 self.facts.bounded += 1
             self.facts.functions.append(walker.finish())
         return self.facts
+
+    def local_names(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+        """Every name a function binds itself (parameters, assignments, loop
+        and `with` targets, imports, nested defs), not its nested scopes'."""
+        cached = self._locals.get(id(node))
+        if cached is not None:
+            return cached
+        args = node.args
+        names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+        if args.vararg:
+            names.add(args.vararg.arg)
+        if args.kwarg:
+            names.add(args.kwarg.arg)
+        declared: set[str] = set()
+        stack: list[ast.AST] = list(node.body)
+        scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        skipped = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+        while stack:
+            current = stack.pop()
+            kind = type(current)
+            if kind is ast.Name:
+                if not isinstance(current.ctx, ast.Load):  # type: ignore[attr-defined]
+                    names.add(current.id)  # type: ignore[attr-defined]
+                continue
+            if kind in scopes:
+                names.add(current.name)  # type: ignore[attr-defined]
+                continue
+            if kind in skipped:
+                continue
+            if kind is ast.Import or kind is ast.ImportFrom:
+                names.update((a.asname or a.name).split(".")[0] for a in current.names)  # type: ignore[attr-defined]
+                continue
+            if kind is ast.ExceptHandler and current.name:  # type: ignore[attr-defined]
+                names.add(current.name)  # type: ignore[attr-defined]
+            elif kind is ast.Global or kind is ast.Nonlocal:
+                declared.update(current.names)  # type: ignore[attr-defined]
+                continue
+            for child in ast.iter_child_nodes(current):
+                stack.append(child)
+        names -= declared
+        self._locals[id(node)] = names
+        return names
 
     def _is_module_variable(self, name: str) -> bool:
         bindings = self.ctx.module_bindings.get(name, [])
@@ -218,6 +280,18 @@ class _ModuleExtractor:
         return ".".join(reversed(parts))
 
 
+def _short_text(node: ast.AST) -> str | None:
+    """`a.b.c` for a plain dotted name, without slicing the source."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or len(parts) > 4:
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
 def _node_step(path: str, node: ast.AST, note: str) -> TraceStep:
     return TraceStep(path, getattr(node, "lineno", 0), note)
 
@@ -250,10 +324,16 @@ class _FunctionWalker:
         self.is_module = node is None
         self.enclosing_locals: set[str] = set()
         if node is not None:
-            self.locals = set(self.ctx.bindings_in(node))
+            # Locals are the names assigned so far (the environment) plus the
+            # parameters; only a nested function needs the full binding
+            # lists, to tell its enclosing function's names from globals.
+            args = node.args
+            self.locals = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
             for anc in self.ctx.ancestors(node):
-                if isinstance(anc, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                    self.enclosing_locals.update(self.ctx.bindings_in(anc))
+                if isinstance(anc, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.enclosing_locals |= mod.local_names(anc)
+            if self.enclosing_locals:
+                self.locals = mod.local_names(node)
 
     # ------------------------------------------------------------ set-up
     def start(self) -> None:
@@ -334,11 +414,12 @@ class _FunctionWalker:
         whole = [s for s in matches if s.attributes is None]
         if whole:
             return None, whole[0].label
-        attributes: dict[str, str] = {}
-        for source in matches:
-            for attribute in source.attributes or ():
-                attributes.setdefault(attribute, source.label)
-        return attributes, matches[0].label
+        if len(matches) > 1:
+            # Matched by name alone in several frameworks: say what is known.
+            label = f"HTTP request data (`{name}` parameter)"
+            attributes = {a: label for source in matches for a in source.attributes or ()}
+            return attributes, label
+        return {a: matches[0].label for a in matches[0].attributes or ()}, matches[0].label
 
     def _source_labels(self, label: str, code: str, node: ast.AST, path: str | None = None) -> Labels:
         line = getattr(node, "lineno", 0)
@@ -1177,7 +1258,7 @@ class _FunctionWalker:
         if receiver.keys() != union(*args.values()).keys():
             args["<receiver>"] = fallback  # only for an unresolved call's result
         cid = self.call_ids.get(id(node))
-        text = self.ctx.source_of(node.func, 60)
+        text = _short_text(node.func) or self.ctx.source_of(node.func, 60)
         if cid is None:
             cid = len(self.facts.calls)
             self.call_ids[id(node)] = cid

@@ -348,7 +348,10 @@ def load_models(extra: Iterable[str] = ()) -> Models:
 @lru_cache(maxsize=1)
 def _bundled() -> Models:
     models = Models()
-    files = sorted(MODELS_DIR.glob("*.toml"))
+    try:
+        files = sorted(MODELS_DIR.glob("*.toml"))
+    except OSError as exc:
+        raise ModelError(f"cannot read the bundled models in {MODELS_DIR} ({exc})") from None
     if not files:
         raise ModelError(f"no model files found in {MODELS_DIR} (is the package installed completely?)")
     for path in files:
