@@ -18,7 +18,7 @@ from secreview.python.source import ParsedModule, SourceError, parse_source, rea
 from secreview.rules import Rule, all_rules
 from secreview.taint import ModelError, Models, ModuleFacts, ProjectModules, extract, load_models, module_name, solve
 from secreview.targets.paths import SourceFile, discover, review_root
-from secreview.triage.suppress import Suppression, find_suppression, suppressions
+from secreview.triage.suppress import Suppression, find_suppression, may_hold_suppressions, suppressions
 from secreview.triage.testcode import is_test_path
 
 # progress(done, total, path)
@@ -116,9 +116,10 @@ def review_file(source: SourceFile, rules: list[Rule], config: Config,
             except Exception as exc:  # a defect in the engine must not end the review
                 failures.append(f"internal error in the taint analysis ({type(exc).__name__}: {exc}); "
                                 "the rules ran (please report this)")
-        if result.taint is not None and ("nosec" in module.text or "secreview" in module.text) and any(
+        by_line = _file_suppressions(module)
+        if by_line and result.taint is not None and any(
                 site.attr is None for f in result.taint.functions for site, _ in f.sinks):
-            result.suppressions = suppressions(module.comments)
+            result.suppressions = by_line  # for flows found later, once the project is solved
         if failures:
             result.error = FileError(source.path, "; ".join(failures))
     except SourceError as exc:
@@ -126,17 +127,18 @@ def review_file(source: SourceFile, rules: list[Rule], config: Config,
         return result
     except RecursionError:
         result.error = FileError(source.path, "nesting too deep to analyse (recursion limit reached)")
-        result.taint = None
+        result.taint = None  # facts of a file that is reported as not analysed would be partial
         return result
-    _apply_suppressions(module, result.findings, rules)
+    if by_line:
+        _suppress(by_line, result.findings, rules)
     result.lines = len(module.lines)
     return result
 
 
-def _apply_suppressions(module: ParsedModule, findings: list[Finding], rules: list[Rule]) -> None:
-    if not findings:
-        return
-    _suppress(suppressions(module.comments), findings, rules)
+def _file_suppressions(module: ParsedModule) -> dict[int, Suppression]:
+    """The file's suppression comments by line (tokenised only when the text
+    mentions a marker at all)."""
+    return suppressions(module.comments) if may_hold_suppressions(module.text) else {}
 
 
 def _suppress(by_line: dict[int, Suppression], findings: list[Finding], rules: list[Rule]) -> None:
@@ -218,11 +220,7 @@ def review(
             file_suppressions[result.path] = result.suppressions
     flows, covered = _flow_findings(facts, rules, file_suppressions, stats)
     findings = _merge_flows(_outside_dead_code(findings, facts), flows, covered, rule_by_id)
-    by_file: dict[str, list[Finding]] = {}
-    for finding in findings:
-        by_file.setdefault(finding.path, []).append(finding)
-    for file_findings in by_file.values():
-        _number_repeats(file_findings)
+    _number_repeats(findings)  # the identity includes the path
     for finding in findings:
         override = config.severity_overrides.get(finding.rule)
         if override is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
-from typing import TYPE_CHECKING, ClassVar, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar, Iterator
 
 from secreview.model import Confidence, Finding, Fix, Severity, TraceStep
 from secreview.python.context import FileContext
@@ -77,27 +77,16 @@ class Rule:
         trace: list[TraceStep] | None = None,
         cwe: tuple[int, ...] | None = None,
     ) -> Finding:
-        line = getattr(node, "lineno", 1)
-        end_line = getattr(node, "end_lineno", line) or line
-        column = character_column(ctx.module.line(line), getattr(node, "col_offset", 0))
-        code_end = min(end_line, line + _MAX_CODE_LINES - 1)
         return Finding(
             rule=self.id,
             cwe=list(cwe or self.cwe),
             severity=severity or self.severity,
             confidence=confidence,
-            path=ctx.path,
-            line=line,
-            end_line=end_line,
-            column=column,
-            code=ctx.module.segment(line, code_end),
             message=message,
             explanation=explanation,
             fix=fix,
             trace=list(trace or []),
-            in_test=ctx.is_test,
-            scope=ctx.scope_name(node),
-            span=ctx.statement_lines(node),
+            **place(ctx, node),
         )
 
 
@@ -149,6 +138,24 @@ class TaintRule(Rule):
 
 def _where(step: TraceStep, current_path: str) -> str:
     return f"line {step.line}" if step.path == current_path else f"{step.path}:{step.line}"
+
+
+def place(ctx: FileContext, node: ast.AST) -> dict[str, Any]:
+    """Where a node is, as a finding (or a taint sink) reports it: path,
+    lines, character column, the code (at most `_MAX_CODE_LINES` lines), the
+    enclosing function, the statement's lines and whether it is test code."""
+    line = getattr(node, "lineno", 1)
+    end_line = getattr(node, "end_lineno", line) or line
+    return {
+        "path": ctx.path,
+        "line": line,
+        "end_line": end_line,
+        "column": character_column(ctx.module.line(line), getattr(node, "col_offset", 0)),
+        "code": ctx.module.segment(line, min(end_line, line + _MAX_CODE_LINES - 1)),
+        "scope": ctx.scope_name(node),
+        "span": ctx.statement_lines(node),
+        "in_test": ctx.is_test,
+    }
 
 
 def character_column(line_text: str, byte_offset: int) -> int:

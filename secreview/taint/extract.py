@@ -30,7 +30,7 @@ from typing import Iterable
 
 from secreview.model import Confidence, TraceStep
 from secreview.python.context import FileContext
-from secreview.rules.base import character_column
+from secreview.rules.base import place
 from secreview.taint.facts import (
     ALL_KINDS, EMPTY, Attr, CallSite, FunctionFacts, Global, Labels, Opaque, Param, Ret, SinkSite, Source,
     clear, extend, union,
@@ -39,7 +39,6 @@ from secreview.taint.models import CallSpec, Models, SinkSpec
 
 MAX_STEPS = 60_000  # expression and statement visits per function
 _LOOP_PASSES = 2
-_MAX_CODE_LINES = 8
 _FIXED_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/?#{}%\s]+[/?#]")
 _FIXED_LOCAL = re.compile(r"^/[^/\\]")
 _POSITION_SAFE = frozenset({"ssrf", "redirect"})
@@ -355,7 +354,7 @@ class _FunctionWalker:
                             self.owner_sources[attr] = source[1]
                     if not self.mod.project.contains(base):
                         self.external_bases.append(base)
-        self.facts.kind = kind  # type: ignore[attr-defined]
+        self.facts.kind = kind
         route = None
         for decorator in decorators:
             route = self.models.routes.get(decorator)
@@ -754,7 +753,7 @@ class _FunctionWalker:
             origins = {origin for origin, _ in labels}
             if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) and not starred:
                 for sub, item in zip(target.elts, value.elts):
-                    self.assign(sub, self.ev_quiet(item), item)
+                    self.assign(sub, self.ev(item), item)
             elif isinstance(value, (ast.Call, ast.Await)) and not starred and len(origins) == 1 and isinstance(
                     next(iter(origins)), Ret):
                 # a, b = helper(): each name gets its own item of the returned tuple
@@ -821,9 +820,6 @@ class _FunctionWalker:
         return None
 
     # --------------------------------------------------------- expressions
-    def ev_quiet(self, node: ast.AST) -> Labels:
-        return self.ev(node)
-
     def ev(self, node: ast.AST | None) -> Labels:
         if node is None:
             return EMPTY
@@ -895,7 +891,7 @@ class _FunctionWalker:
 
     def e_Subscript(self, node: ast.Subscript) -> Labels:
         key = self.key_of(node)
-        index = self.ev(node.slice)
+        self.ev(node.slice)  # for the calls inside
         if key is not None and key in self.env:
             return self.env[key]
         path = self.call_path(node)
@@ -909,9 +905,9 @@ class _FunctionWalker:
             whole = self.env.get(base_key)
             if whole is not None:
                 return whole
-        # An index chooses an item (its own taint does not flow); a slice is
-        # part of the text.
-        return self.ev(node.value) if index is not None else EMPTY
+        # An index chooses an item (its own data does not flow into the
+        # result); a slice is part of the text.
+        return self.ev(node.value)
 
     def e_JoinedStr(self, node: ast.JoinedStr) -> Labels:
         parts: list[Labels] = []
@@ -953,9 +949,6 @@ class _FunctionWalker:
             right = self.position(prefix, right)
         elif isinstance(node.op, ast.Mod) and prefix is not None and right:
             right = self.position(prefix.split("%", 1)[0], right)
-        if isinstance(node.op, (ast.Add, ast.Mod)):
-            return union(left, right)
-        # Arithmetic on numbers gives numbers; on strings (`*`) still text.
         return union(left, right)
 
     def constant_prefix(self, node: ast.AST) -> str | None:
@@ -1177,7 +1170,7 @@ class _FunctionWalker:
                     value = node.args[index]
                     if isinstance(value, (ast.List, ast.Tuple)) and value.elts and not isinstance(
                             value.elts[0], ast.Starred):
-                        parts.append(self.ev_quiet(value.elts[0]))
+                        parts.append(self.ev(value.elts[0]))
             else:
                 labels = keywords.get(arg)
                 if labels:
@@ -1254,9 +1247,9 @@ class _FunctionWalker:
             args["*"] = star
         if double_star:
             args["**"] = double_star
-        receiver = union(fallback, *args.values())
-        if receiver.keys() != union(*args.values()).keys():
-            args["<receiver>"] = fallback  # only for an unresolved call's result
+        passed = union(*args.values())
+        if any(key not in passed for key in fallback):
+            args["<receiver>"] = fallback  # the receiver's data, for an unresolved call's result
         cid = self.call_ids.get(id(node))
         text = _short_text(node.func) or self.ctx.source_of(node.func, 60)
         if cid is None:
@@ -1348,15 +1341,7 @@ class _FunctionWalker:
 
     # ---------------------------------------------------------------- sinks
     def site(self, node: ast.AST, spec: SinkSpec, callee: str) -> SinkSite:
-        ctx = self.ctx
-        line = getattr(node, "lineno", 1)
-        end_line = getattr(node, "end_lineno", line) or line
-        code_end = min(end_line, line + _MAX_CODE_LINES - 1)
-        return SinkSite(
-            kind=spec.kind, callee=callee, note=spec.note, path=self.path, line=line, end_line=end_line,
-            column=character_column(ctx.module.line(line), getattr(node, "col_offset", 0)),
-            code=ctx.module.segment(line, code_end), scope=ctx.scope_name(node),
-            span=ctx.statement_lines(node), in_test=ctx.is_test, cwe=spec.cwe)
+        return SinkSite(kind=spec.kind, callee=callee, note=spec.note, cwe=spec.cwe, **place(self.ctx, node))
 
     def record_sink(self, node: ast.AST, spec: SinkSpec, labels: Labels, callee: str) -> None:
         key = (id(node), id(spec), spec.kind)
@@ -1450,9 +1435,6 @@ class _FunctionWalker:
             if isinstance(call, ast.Call) and (self.call_path(call.func) or "").endswith(("urlparse", "urlsplit")):
                 if call.args and isinstance(call.args[0], ast.Name):
                     return [(call.args[0].id, frozenset({"redirect", "ssrf"}))]
-            if isinstance(call, ast.Name) and call.id in self.types and self.types[call.id].endswith(
-                    ("urlparse()", "urlsplit()")):
-                return []
         return []
 
     def normalised(self, node: ast.AST) -> bool:
@@ -1465,7 +1447,6 @@ class _FunctionWalker:
 
     def safe_pattern(self, node: ast.AST, function: str, compiled: bool = False) -> bool:
         if compiled:
-            values = None
             if isinstance(node, ast.Call) and self.call_path(node.func) == "re.compile" and node.args:
                 node = node.args[0]
             elif isinstance(node, ast.Name):

@@ -88,7 +88,8 @@ def union(*sets: Labels) -> Labels:
 
 
 def clear(labels: Labels, kinds: frozenset[str]) -> Labels:
-    """The labels, sanitised for `kinds` (`*` drops them altogether)."""
+    """The labels, sanitised for `kinds`. `*` drops them altogether, so a
+    label's `cleared` set never holds `*`."""
     if not labels:
         return labels
     if ALL_KINDS in kinds:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from secreview.model import TraceStep
 from secreview.taint.extract import ClassInfo, ModuleFacts
 from secreview.taint.facts import (
-    ALL_KINDS, EMPTY, Attr, CallSite, Flow, FunctionFacts, Global, Labels, Opaque, Param, Ret, SinkSite, Source,
+    EMPTY, Attr, CallSite, Flow, FunctionFacts, Global, Labels, Opaque, Param, Ret, SinkSite, Source,
     add_step, union,
 )
 
@@ -115,7 +115,7 @@ class _Solver:
                 # Attributes and module variables are shared stores that code
                 # outside the project may write; closures are not followed.
                 if any(isinstance(origin, (Attr, Global, Opaque)) and site.kind not in cleared
-                       and ALL_KINDS not in cleared for (origin, cleared) in labels):
+                       for (origin, cleared) in labels):
                     open_.add((site.path, site.line, site.kind))
             if called:
                 continue
@@ -123,7 +123,7 @@ class _Solver:
             # parameters reach is decided by unknown callers.
             for site, labels in self.sinks.get(function.qualname, {}).values():
                 if site.attr is None and any(
-                        site.kind not in cleared and ALL_KINDS not in cleared for (_, cleared) in labels):
+                        site.kind not in cleared for (_, cleared) in labels):
                     open_.add((site.path, site.line, site.kind))
         return seen - open_
 
@@ -173,7 +173,7 @@ class _Solver:
             elif isinstance(origin, Source):
                 if site.attr is not None:
                     changed |= self.store(site.attr, key, trace)
-                elif site.kind not in cleared and ALL_KINDS not in cleared:
+                elif site.kind not in cleared:
                     self.add_flow(site, origin, trace)
         if params:
             entry = sinks.get(site.key + (site.attr,))

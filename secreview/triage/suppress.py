@@ -60,6 +60,15 @@ def parse_comment(line: int, comment: str) -> Suppression | None:
     return None
 
 
+_ANY_MARKER = re.compile(r"nosec|secreview", re.IGNORECASE)
+
+
+def may_hold_suppressions(text: str) -> bool:
+    """False when no comment of `text` can be a suppression, so the file's
+    comments need not be tokenised at all."""
+    return _ANY_MARKER.search(text) is not None
+
+
 def suppressions(comments: dict[int, str]) -> dict[int, Suppression]:
     found: dict[int, Suppression] = {}
     for line, comment in comments.items():
