@@ -46,11 +46,13 @@ def make_reset_token(user_id, secret):
 from __future__ import annotations
 
 import ast
-import re
 from typing import Iterator
 
 from secreview.model import Confidence, Finding, Fix, Severity
 from secreview.python.context import FileContext
+from secreview.rules._vocabulary import PASSWORD_WORDS as _PASSWORD_WORDS
+from secreview.rules._vocabulary import SECURITY_WORDS as _SECURITY_WORDS
+from secreview.rules._vocabulary import words as _words
 from secreview.rules.base import Rule
 
 _WEAK_CALLS = {
@@ -64,23 +66,12 @@ _WEAK_NAMES = {"md5": "MD5", "sha1": "SHA-1", "md4": "MD4", "sha-1": "SHA-1"}
 # Callee attribute -> the SHA-256 constructor of the same module.
 _STRONGER = {"md5": "sha256", "sha1": "sha256", "MD5": "SHA256", "SHA1": "SHA256"}
 
-_WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
-_SECURITY_WORDS = frozenset({
-    "password", "passwd", "pwd", "passphrase", "secret", "token", "signature", "sign", "signed",
-    "nonce", "salt", "otp", "session", "sessionid", "csrf", "apikey", "credential", "credentials",
-    "auth", "authenticate", "hmac",
-})
-_PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passphrase"})
 _BENIGN_WORDS = frozenset({
     "cache", "cached", "etag", "fingerprint", "checksum", "checksums", "filename", "file", "path",
     "dedup", "dedupe", "shard", "bucket", "partition", "uuid", "id", "ids", "color", "colour",
     "lock", "name", "identifier", "hashname", "digest_path", "sort", "seed",
 })
 _HASHED = "the hashed value"
-
-
-def _words(text: str) -> set[str]:
-    return {w.lower() for w in _WORD_SPLIT.split(text) if w}
 
 
 class WeakHash(Rule):
