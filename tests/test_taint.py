@@ -288,3 +288,62 @@ def test_worker_processes_give_the_same_review(monkeypatch):
     assert serial.errors == parallel.errors == []
     assert [f.to_dict() for f in serial.findings] == [f.to_dict() for f in parallel.findings]
     assert len(serial.findings) >= 20
+
+
+TEST_CODE_FLOWS = {
+    "app/db.py": """\
+        import sqlite3
+
+
+        def find(term):
+            return sqlite3.connect("shop.db").execute("SELECT * FROM t WHERE n = '%s'" % term).fetchall()
+        """,
+    "tests/test_db.py": """\
+        import os
+        import subprocess
+        from flask import request
+
+        from app.db import find
+
+
+        def test_find():
+            find(request.args["name"])
+
+
+        def run_fixture(name):
+            subprocess.call("ls " + name, shell=True)
+
+
+        def test_listing():
+            for name in ("a", "b"):
+                run_fixture(name)
+        """,
+}
+
+
+def test_flows_through_test_code_are_followed_only_with_include_tests(tmp_path):
+    """Test code is not reachable by an attacker: by default the engine does
+    not follow data from a source in a test (a mock request here) into the
+    code under test; `include_tests` asks it to."""
+    root = _write(tmp_path, TEST_CODE_FLOWS)
+    default = review([str(root)], Config(), root=str(root))
+    assert [(f.rule, f.path, f.line) for f in default.findings] == []
+    assert default.stats.files_analyzed == 2
+    everything = review([str(root)], Config(include_tests=True), root=str(root))
+    assert [(f.rule, f.path, f.line, f.in_test) for f in everything.findings] == [
+        ("py.sql-injection", "app/db.py", 5, False)]
+
+
+def test_a_rule_finding_in_test_code_is_still_judged_by_the_engine(tmp_path):
+    """A shell call in a test whose data is provably constant (every caller
+    passes a literal) is cleared as it is in production code; with no caller
+    to judge by, it stays reported."""
+    files = dict(TEST_CODE_FLOWS)
+    root = _write(tmp_path, files)
+    assert [f for f in review([str(root)], Config(), root=str(root)).findings
+            if f.rule == "py.shell-injection"] == []
+    files["tests/test_db.py"] = files["tests/test_db.py"].replace("        run_fixture(name)", "        print(name)")
+    root = _write(tmp_path / "open", files)
+    [finding] = review([str(root)], Config(), root=str(root)).findings
+    assert (finding.rule, finding.path, finding.line, finding.in_test) == (
+        "py.shell-injection", "tests/test_db.py", 13, True)

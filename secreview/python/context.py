@@ -30,6 +30,9 @@ FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 ScopeNode = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _LOOPS = (ast.For, ast.AsyncFor, ast.comprehension)
+# Per node class, the fields that can hold child nodes (`ctx` never does
+# anything useful: Load/Store are singletons).
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 Position = tuple[int, int]  # (line, column in UTF-8 bytes), as `ast` gives them
 # Lines as the parser counts them (only \r\n, \r and \n end a line), ends kept.
 _PARSER_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -55,6 +58,33 @@ class Origin:
     code: str = ""  # the code the value comes from (an assignment's right side, a loop's iterable)
 
 
+def children(node: ast.AST) -> list[ast.AST]:
+    """`ast.iter_child_nodes` as a list, without the expression contexts,
+    several times faster (this runs for every node of every scope looked at)."""
+    kind = node.__class__
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = _CHILD_FIELDS.setdefault(kind, tuple(f for f in kind._fields if f != "ctx"))
+    out: list[ast.AST] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if value.__class__ is list:
+            out.extend(item for item in value if isinstance(item, ast.AST))
+        elif isinstance(value, ast.AST):
+            out.append(value)
+    return out
+
+
+def walk(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node under `node` (itself included), like `ast.walk` but
+    depth-first in source order and several times faster."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
+
+
 class FileContext:
     def __init__(self, module: ParsedModule, is_test: bool = False):
         self.module = module
@@ -74,6 +104,7 @@ class FileContext:
         self._rebound_names: set[str] = set()
         self._class_attributes: dict[int, dict[str, list[ast.AST] | None]] = {}
         self._single_import: dict[str, bool] = {}
+        self._global_names: set[str] | None = None
         self._index()
 
     # ----------------------------------------------------------------- index
@@ -82,13 +113,19 @@ class FileContext:
         by_type: dict[type, list[ast.AST]] = {}
         parents = self.parents
         stack: list[ast.AST] = [self.tree]
-        AST = ast.AST
-        while stack:
+        AST, list_ = ast.AST, list
+        while stack:  # the hottest loop of the front end: kept plain
             node = stack.pop()
-            by_type.setdefault(type(node), []).append(node)
-            for name in node._fields:
+            kind = node.__class__
+            try:
+                by_type[kind].append(node)
+                fields = _CHILD_FIELDS[kind]
+            except KeyError:
+                by_type.setdefault(kind, []).append(node)
+                fields = _CHILD_FIELDS.setdefault(kind, tuple(f for f in kind._fields if f != "ctx"))
+            for name in fields:
                 value = getattr(node, name, None)
-                if isinstance(value, list):
+                if value.__class__ is list_:
                     for item in reversed(value):
                         if isinstance(item, AST):
                             parents[id(item)] = node
@@ -306,7 +343,7 @@ class FileContext:
                 bind(node.target.id, node)
                 stack.append(node.value)
                 continue
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+            stack.extend(reversed(children(node)))
         return bindings
 
     def _binding_statement(self, name: ast.Name) -> ast.AST:
@@ -491,7 +528,7 @@ class FileContext:
                 record(stmt.target.id, stmt.value)
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.args.args:
                 receiver = stmt.args.args[0].arg
-                for node in ast.walk(stmt):
+                for node in walk(stmt):
                     targets: list[ast.AST] = []
                     value: ast.AST | None = None
                     if isinstance(node, ast.Assign):
@@ -500,7 +537,7 @@ class FileContext:
                         targets = [node.target]
                         value = node.value if isinstance(node, ast.AnnAssign) else None
                     for target in targets:
-                        for sub in ast.walk(target):
+                        for sub in walk(target):
                             if (isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name)
                                     and sub.value.id == receiver):
                                 # Tuple targets and augmented assignments: value unknown.
@@ -520,12 +557,10 @@ class FileContext:
         return None
 
     def _rebound_globally(self, name: str) -> bool:
-        """A function declares `global name` and assigns it: not a constant."""
-        for func in self.functions:
-            for b in self.bindings_in(func).get(name, []):
-                if isinstance(b, ast.Global):
-                    return True
-        return False
+        """Some function declares `global name` (so may assign it): not a constant."""
+        if self._global_names is None:
+            self._global_names = {n for g in self._by_type.get(ast.Global, ()) for n in g.names}  # type: ignore[attr-defined]
+        return name in self._global_names
 
     @staticmethod
     def _assigned_value(binding: ast.AST, name: str) -> ast.expr | None:
@@ -727,7 +762,7 @@ def _import_binding(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> tupl
 
 def _binds(target: ast.AST, name: str) -> bool:
     """True when the assignment target `target` binds `name`."""
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target))
+    return any(isinstance(n, ast.Name) and n.id == name for n in walk(target))
 
 
 def start_of(node: ast.AST) -> Position | None:

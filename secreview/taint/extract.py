@@ -26,10 +26,10 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from secreview.model import Confidence, TraceStep
-from secreview.python.context import FileContext
+from secreview.python.context import FileContext, children
 from secreview.rules.base import place
 from secreview.taint.facts import (
     ALL_KINDS, EMPTY, Attr, CallSite, FunctionFacts, Global, Labels, Opaque, Param, Ret, SinkSite, Source,
@@ -226,8 +226,7 @@ class _ModuleExtractor:
             elif kind is ast.Global or kind is ast.Nonlocal:
                 declared.update(current.names)  # type: ignore[attr-defined]
                 continue
-            for child in ast.iter_child_nodes(current):
-                stack.append(child)
+            stack.extend(children(current))
         names -= declared
         self._locals[id(node)] = names
         return names
@@ -453,11 +452,11 @@ class _FunctionWalker:
 
     def walk(self, stmt: ast.stmt) -> bool:
         self.tick()
-        method = getattr(self, "s_" + type(stmt).__name__, None)
+        method = _dispatch(_STATEMENTS, "s_", stmt.__class__)
         if method is not None:
-            return bool(method(stmt))
+            return bool(method(self, stmt))
         # Anything else: evaluate its expressions for the calls inside.
-        for child in ast.iter_child_nodes(stmt):
+        for child in children(stmt):
             if isinstance(child, ast.expr):
                 self.ev(child)
         return False
@@ -824,10 +823,10 @@ class _FunctionWalker:
         if node is None:
             return EMPTY
         self.tick()
-        method = getattr(self, "e_" + type(node).__name__, None)
+        method = _dispatch(_EXPRESSIONS, "e_", node.__class__)
         if method is not None:
-            return method(node)
-        parts = [self.ev(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)]
+            return method(self, node)
+        parts = [self.ev(child) for child in children(node) if isinstance(child, ast.expr)]
         return union(*parts)
 
     def e_Constant(self, node: ast.AST) -> Labels:
@@ -1565,3 +1564,16 @@ _COMPARE = {
     ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
     ast.Is: lambda a, b: a is b, ast.IsNot: lambda a, b: a is not b,
 }
+
+
+# Node class -> the _FunctionWalker method handling it (None: the generic
+# walk), looked up once per class instead of once per node.
+_STATEMENTS: dict[type, Any] = {}
+_EXPRESSIONS: dict[type, Any] = {}
+
+
+def _dispatch(table: dict[type, Any], prefix: str, kind: type) -> Any:
+    try:
+        return table[kind]
+    except KeyError:
+        return table.setdefault(kind, getattr(_FunctionWalker, prefix + kind.__name__, None))
