@@ -75,6 +75,10 @@ def children(node: ast.AST) -> list[ast.AST]:
     return out
 
 
+def _position(node: ast.AST) -> tuple[int, int]:
+    return getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
+
+
 def walk(node: ast.AST) -> Iterator[ast.AST]:
     """Every node under `node` (itself included), like `ast.walk` but
     depth-first in source order and several times faster."""
@@ -100,9 +104,11 @@ class FileContext:
         self._bindings_cache: dict[int, dict[str, list[ast.AST]]] = {}
         self._parser_lines: list[bytes] | None = None  # the file's lines as the parser counts them
         self._calls: list[tuple[ast.Call, str]] | None = None
+        self._call_names: dict[int, str | None] = {}
         self._by_type: dict[type, list[ast.AST]] = {}
         self._rebound_names: set[str] = set()
-        self._class_attributes: dict[int, dict[str, list[ast.AST] | None]] = {}
+        self._class_attributes: dict[int, dict[str, list[ast.AST] | None]] = {}  # id(class) -> attr -> values
+        self._nodes_cache: dict[tuple[type, ...], list[ast.AST]] = {}
         self._single_import: dict[str, bool] = {}
         self._global_names: set[str] | None = None
         self._index()
@@ -163,12 +169,17 @@ class FileContext:
                 self.shadowed.add(name)
 
     def nodes(self, *types: type) -> list[ast.AST]:
-        """Every node of the given types, in source order."""
-        found: list[ast.AST] = []
-        for kind in types:
-            found.extend(self._by_type.get(kind, ()))
-        if len(types) > 1:
-            found.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+        """Every node of the given types, in source order (a shared list:
+        do not change it)."""
+        if len(types) == 1:
+            return self._by_type.get(types[0], [])
+        found = self._nodes_cache.get(types)
+        if found is None:
+            found = []
+            for kind in types:
+                found.extend(self._by_type.get(kind, ()))
+            found.sort(key=_position)
+            self._nodes_cache[types] = found
         return found
 
     @property
@@ -289,15 +300,23 @@ class FileContext:
         return None
 
     def call_name(self, call: ast.Call) -> str | None:
-        return self.qualified_name(call.func)
+        """The qualified name of the callee (computed once per call)."""
+        if self._calls is None:
+            self.calls()
+        try:
+            return self._call_names[id(call)]
+        except KeyError:  # a node built by a rule, not part of the tree
+            return self.qualified_name(call.func)
 
     def calls(self) -> Iterator[tuple[ast.Call, str]]:
         """Every call in the file whose callee can be named (computed once
         per file and shared by all rules)."""
         if self._calls is None:
             self._calls = []
-            for node in self.nodes(ast.Call):
-                name = self.call_name(node)  # type: ignore[arg-type]
+            names = self._call_names
+            for node in self._by_type.get(ast.Call, ()):
+                name = self.qualified_name(node.func)  # type: ignore[attr-defined]
+                names[id(node)] = name
                 if name:
                     self._calls.append((node, name))  # type: ignore[arg-type]
         return iter(self._calls)
@@ -503,46 +522,62 @@ class FileContext:
         klass = self.parents.get(id(func))
         if not isinstance(klass, ast.ClassDef):
             return None
-        table = self._class_attributes.get(id(klass))
-        if table is None:
-            table = self._collect_class_attributes(klass)
-            self._class_attributes[id(klass)] = table
-        return table.get(expr.attr)
+        if not self._class_attributes:
+            self._collect_class_attributes()
+        return self._class_attributes.get(id(klass), {}).get(expr.attr)
 
-    @staticmethod
-    def _collect_class_attributes(klass: ast.ClassDef) -> dict[str, list[ast.AST] | None]:
-        table: dict[str, list[ast.AST] | None] = {}
+    def _collect_class_attributes(self) -> None:
+        """For every class, attr -> the values assigned to it in the class body
+        or through a method's receiver (`self.attr = v`) anywhere in the method;
+        None when one assignment's value cannot be known. One pass over the
+        file's assignments, for all classes at once."""
+        tables: dict[int, dict[str, list[ast.AST] | None]] = {}
 
-        def record(attr: str, value: ast.AST | None) -> None:
+        def record(klass: ast.AST, attr: str, value: ast.AST | None) -> None:
+            table = tables.setdefault(id(klass), {})
             if value is None:
                 table[attr] = None  # assigned something unknowable: never constant
             elif attr not in table or table[attr] is not None:
                 table.setdefault(attr, []).append(value)  # type: ignore[union-attr]
 
-        for stmt in klass.body:
-            if isinstance(stmt, ast.Assign):
-                for target in stmt.targets:
-                    if isinstance(target, ast.Name):
-                        record(target.id, stmt.value)
-            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
-                record(stmt.target.id, stmt.value)
-            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.args.args:
-                receiver = stmt.args.args[0].arg
-                for node in walk(stmt):
-                    targets: list[ast.AST] = []
-                    value: ast.AST | None = None
-                    if isinstance(node, ast.Assign):
-                        targets, value = node.targets, node.value
-                    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-                        targets = [node.target]
-                        value = node.value if isinstance(node, ast.AnnAssign) else None
-                    for target in targets:
-                        for sub in walk(target):
-                            if (isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name)
-                                    and sub.value.id == receiver):
-                                # Tuple targets and augmented assignments: value unknown.
-                                record(sub.attr, value if sub is target else None)
-        return table
+        parents = self.parents
+        for kind in (ast.Assign, ast.AnnAssign, ast.AugAssign):
+            for node in self._by_type.get(kind, ()):
+                if kind is ast.Assign:
+                    targets, value = node.targets, node.value  # type: ignore[attr-defined]
+                else:
+                    targets = [node.target]  # type: ignore[attr-defined]
+                    value = node.value if kind is ast.AnnAssign else None  # type: ignore[attr-defined]
+                parent = parents.get(id(node))
+                if isinstance(parent, ast.ClassDef):  # `attr = v` in the class body
+                    if kind is not ast.AugAssign and value is not None:
+                        for target in targets:
+                            if isinstance(target, ast.Name):
+                                record(parent, target.id, value)
+                    continue
+                method = self._method_of(node)
+                if method is None:
+                    continue
+                receiver = method.args.args[0].arg
+                for target in targets:
+                    for sub in walk(target):
+                        if (isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name)
+                                and sub.value.id == receiver):
+                            # Tuple targets and augmented assignments: value unknown.
+                            record(parents[id(method)], sub.attr, value if sub is target else None)
+        tables.setdefault(0, {})  # computed, even for a file without classes
+        self._class_attributes = tables
+
+    def _method_of(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The method (a def directly in a class body, with a receiver) that
+        holds `node`, however deeply nested."""
+        for anc in self.ancestors(node):
+            if isinstance(anc, (ast.FunctionDef, ast.AsyncFunctionDef)) and anc.args.args:
+                if isinstance(self.parents.get(id(anc)), ast.ClassDef):
+                    return anc
+            elif isinstance(anc, ast.ClassDef):
+                return None
+        return None
 
     def literal_values(self, expr: ast.AST) -> list[object] | None:
         """The literal value(s) `expr` can have: `[False]` for `False` or for a
