@@ -22,7 +22,7 @@ from secreview.cli import main
 SHELL = 'import os\ndef ping(host):\n    os.system(f"ping -c 1 {host}")\n'
 SHELL_LINE = 3
 # py.tls-verification-disabled (CWE-295) on line 3.
-TLS = "import requests\ndef fetch(url):\n    return requests.get(url, verify=False)\n"
+TLS = "import requests\ndef fetch(url):\n    return requests.get(url, verify=False, timeout=10)\n"
 TLS_LINE = 3
 # py.weak-hash at medium severity on line 3.
 WEAK = ('import hashlib\ndef make_reset_token(user_id, secret):\n'

@@ -107,7 +107,7 @@ def test_json_defects_report_has_every_field_with_exact_values(tmp_path: Path) -
     assert "host" in shell["trace"][0]["note"]
     assert (tls["rule"], tls["cwe"], tls["path"], tls["line"], tls["code"]) == (
         "py.tls-verification-disabled", [295], "web.py", TLS_LINE,
-        "    return requests.get(url, verify=False)")
+        "    return requests.get(url, verify=False, timeout=10)")
     assert data["stats"]["files_analyzed"] == 2 and data["stats"]["lines_analyzed"] == 6
 
 
@@ -287,7 +287,7 @@ def test_sarif_fix_replaces_the_finding_lines(tmp_path: Path) -> None:
     assert change["artifactLocation"] == {"uri": "web.py", "uriBaseId": "%SRCROOT%"}
     assert replacement["deletedRegion"] == {"startLine": 3, "endLine": 3}
     # The region holds the line without its line break, so the new text has none.
-    assert replacement["insertedContent"] == {"text": "    return requests.get(url, verify=True)"}
+    assert replacement["insertedContent"] == {"text": "    return requests.get(url, verify=True, timeout=10)"}
 
 
 def test_sarif_severity_override_reaches_rule_metadata(tmp_path: Path) -> None:

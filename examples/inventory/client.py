@@ -11,6 +11,7 @@ def place_order(order, token):
         json=order,
         headers={"Authorization": f"Bearer {token}"},
         verify=False,
+        timeout=10,
     )
 
 

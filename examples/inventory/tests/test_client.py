@@ -9,7 +9,7 @@ TEST_PASSWORD = "not-a-real-password"
 
 
 def test_order_roundtrip(stub_server):
-    resp = requests.post(stub_server.url, json={"sku": 1}, verify=False)
+    resp = requests.post(stub_server.url, json={"sku": 1}, verify=False, timeout=10)
     assert resp.status_code == 200
 
 
