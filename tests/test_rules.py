@@ -290,7 +290,7 @@ def test_tls_fix_turns_verification_back_on():
     finding, _ = finding_in("py.tls-verification-disabled", "fetch")
     assert "`verify=False`" in finding.message
     assert finding.fix.replacement == (
-        "    return requests.get(url, verify=True)  # expect: py.tls-verification-disabled")
+        "    return requests.get(url, verify=True, timeout=10)  # expect: py.tls-verification-disabled")
     finding, _ = finding_at("py.tls-verification-disabled", "ctx.verify_mode = ssl.CERT_NONE")
     assert finding.fix.replacement == (
         "    ctx.verify_mode = ssl.CERT_REQUIRED  # expect: py.tls-verification-disabled")
@@ -305,7 +305,7 @@ def test_tls_false_through_a_constant_is_traced_to_its_binding():
     assert "`VERIFY` is assigned from `False`" in finding.explanation
     assert [step.line for step in finding.trace] == [line_of(path, "VERIFY = False")]
     assert finding.fix.replacement == (
-        "    return requests.get(url, verify=True)  # expect: py.tls-verification-disabled")
+        "    return requests.get(url, verify=True, timeout=10)  # expect: py.tls-verification-disabled")
 
 
 def test_weak_hash_says_what_reveals_the_purpose():

@@ -505,11 +505,11 @@ class FileContext:
                 return False
             return True
         if isinstance(expr, ast.Attribute):
-            values = self._instance_attribute_values(expr)
+            values = self.instance_attribute_values(expr)
             return values is not None and all(self.is_constant(v, d, _seen) for v in values)
         return False
 
-    def _instance_attribute_values(self, expr: ast.Attribute) -> list[ast.AST] | None:
+    def instance_attribute_values(self, expr: ast.Attribute) -> list[ast.AST] | None:
         """Every value the class assigns to `self.attr` / `cls.attr` (or to
         `attr` in its body), when `expr` is such an attribute read inside a
         method; None when that cannot be known (no assignment seen, an
