@@ -90,6 +90,27 @@ class TaintSetup:
 
     models: Models
     project: ProjectModules
+    # path -> (module name, is a package), unique across the review.
+    modules: dict[str, tuple[str, bool]]
+
+
+def _module_names(files: list[SourceFile]) -> dict[str, tuple[str, bool]]:
+    """Each file's dotted module name. Two files can claim one name (scripts
+    in folders that are not packages, `pkg.py` beside `pkg/`): the first keeps
+    it, the others get a name no import can reach, so the engine never mixes
+    their facts."""
+    names: dict[str, tuple[str, bool]] = {}
+    taken: set[str] = set()
+    for source in files:
+        name, is_package = module_name(source.path, source.abspath)
+        if name in taken:
+            count = 2
+            while f"{name}__{count}" in taken:
+                count += 1
+            name = f"{name}__{count}"
+        taken.add(name)
+        names[source.path] = (name, is_package)
+    return names
 
 
 def review_file(source: SourceFile, rules: list[Rule], config: Config,
@@ -113,7 +134,7 @@ def review_file(source: SourceFile, rules: list[Rule], config: Config,
         if taint is not None and (not ctx.is_test or config.include_tests
                                   or _shown_in_tests(result.findings, rules)):
             try:
-                name, is_package = module_name(source.path, source.abspath)
+                name, is_package = taint.modules.get(source.path) or module_name(source.path, source.abspath)
                 result.taint = extract(ctx, taint.models, name, is_package, taint.project)
             except RecursionError:
                 raise
@@ -194,7 +215,8 @@ def review(
     root = os.path.abspath(root or review_root(targets))
     found = discover(targets or ["."], root, list(config.exclude))
     rule_by_id = {r.id: r for r in rules}
-    taint = TaintSetup(models, ProjectModules(module_name(f.path, f.abspath)[0] for f in found.files))
+    modules = _module_names(found.files)
+    taint = TaintSetup(models, ProjectModules(name for name, _ in modules.values()), modules)
 
     report = Report(root=root, rules_run=[r.id for r in rules],
                     rule_severity={r.id: config.severity_overrides.get(r.id, r.severity) for r in rules})
@@ -228,7 +250,14 @@ def review(
         if result.suppressions:
             file_suppressions[result.path] = result.suppressions
     quiet = frozenset() if config.include_tests else frozenset(f.path for f in facts if is_test_path(f.path))
-    flows, covered = _flow_findings(facts, rules, file_suppressions, stats, quiet)
+    try:
+        flows, covered = _flow_findings(facts, rules, file_suppressions, stats, quiet)
+    except Exception as exc:  # a defect in the engine must not end the review, nor pass as clean
+        flows, covered = [], set()
+        report.errors.append(FileError(
+            ", ".join(targets or ["."]),
+            f"internal error in the project-wide taint analysis ({type(exc).__name__}: {exc}); the rules' "
+            "findings are reported but flows between files are not (please report this)"))
     findings = _merge_flows(_outside_dead_code(findings, facts), flows, covered, rule_by_id)
     _number_repeats(findings)  # the identity includes the path
     for finding in findings:

@@ -347,3 +347,31 @@ def test_a_rule_finding_in_test_code_is_still_judged_by_the_engine(tmp_path):
     [finding] = review([str(root)], Config(), root=str(root)).findings
     assert (finding.rule, finding.path, finding.line, finding.in_test) == (
         "py.shell-injection", "tests/test_db.py", 13, True)
+
+
+def test_files_claiming_one_module_name_keep_their_own_flows():
+    """Every rule fixture folder holds a `bad.py` and a `good.py`: reviewed
+    together, sixty files claim two module names. Each keeps its own facts:
+    the review of the whole tree is the sum of the folders' reviews."""
+    fixtures = Path(__file__).parent / "fixtures" / "rules"
+    whole = review([str(fixtures)], Config(include_tests=True), root=str(fixtures), jobs=1)
+    assert whole.errors == []
+    apart = []
+    for folder in sorted(p for p in fixtures.iterdir() if p.is_dir()):
+        report = review([str(folder)], Config(include_tests=True), root=str(fixtures), jobs=1)
+        apart += [(f.rule, f.path, f.line) for f in report.findings]
+    assert sorted((f.rule, f.path, f.line) for f in whole.findings) == sorted(apart)
+
+
+def test_a_defect_in_the_project_wide_step_is_an_error_not_a_clean_report(tmp_path, monkeypatch):
+    import secreview.engine as engine
+
+    def broken(*args, **kwargs):
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(engine, "solve", broken)
+    root = _write(tmp_path, CROSS_FILE)
+    report = review([str(root)], Config(), root=str(root))
+    [error] = report.errors
+    assert "internal error in the project-wide taint analysis (IndexError" in error.reason
+    assert report.findings == []
