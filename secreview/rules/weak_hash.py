@@ -8,6 +8,12 @@ when the code around the call shows a security purpose: the hashed value
 the variable receiving the digest or the enclosing function is about a
 password, secret, token, signature, nonce, salt, session or API key.
 
+Passwords: MD5 or SHA-1 of a password is reported here, with high severity
+and a key-derivation function as the fix (the algorithm is broken whatever
+it protects). A password hashed with a sound but fast hash (SHA-256, SHA-3,
+BLAKE2) is `py.password-hash`'s (CWE-916); the two rules split by algorithm,
+so one line never gets both findings.
+
 Not reported: hashes whose digest goes to a cache key, id, file name,
 fingerprint, ETag, checksum, de-duplication or sharding (the receiving
 variable or the enclosing function says so, which outweighs what is hashed),
