@@ -39,13 +39,25 @@ def findings_for(code: str, tmp_path: Path, rule_id: str) -> list[tuple[str, int
 
 
 def test_the_rule_pack_is_complete():
-    assert sorted(RULE_IDS) == ["py.archive-extraction", "py.code-eval", "py.header-injection",
-                                "py.ldap-injection", "py.log-injection", "py.open-redirect",
-                                "py.path-traversal", "py.regex-injection", "py.shell-injection",
-                                "py.sql-injection", "py.ssrf", "py.template-injection",
-                                "py.tls-verification-disabled", "py.trust-boundary",
-                                "py.unsafe-deserialization", "py.weak-hash", "py.xpath-injection",
-                                "py.xss", "py.xxe"]
+    assert sorted(RULE_IDS) == [
+        "py.allowed-hosts-wildcard", "py.archive-extraction", "py.assert-security", "py.code-eval",
+        "py.csrf-exempt", "py.debug-enabled", "py.exception-exposure", "py.hardcoded-secret",
+        "py.header-injection", "py.insecure-cookie", "py.insecure-random", "py.insecure-temp-file",
+        "py.jinja-autoescape", "py.jwt-unverified", "py.ldap-injection", "py.log-injection",
+        "py.missing-authorization", "py.open-redirect", "py.oslo-secret-option", "py.password-hash",
+        "py.path-traversal", "py.permissive-permissions", "py.regex-injection", "py.request-timeout",
+        "py.sensitive-logging", "py.shell-injection", "py.sql-injection", "py.ssh-host-key", "py.ssrf",
+        "py.template-injection", "py.tls-verification-disabled", "py.tls-version", "py.trust-boundary",
+        "py.unsafe-deserialization", "py.weak-cipher", "py.weak-hash", "py.weak-key",
+        "py.xpath-injection", "py.xss", "py.xxe"]
+
+
+def test_the_readme_lists_every_rule():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^\| `(py\.[a-z0-9-]+)` \| ([0-9, ]+) \|", readme, re.MULTILINE)
+    assert sorted(rule for rule, _ in listed) == sorted(RULE_IDS)
+    for rule_id, cwes in listed:
+        assert [int(c) for c in cwes.split(",")] == list(get_rule(rule_id).cwe), rule_id
 
 
 @pytest.mark.parametrize("rule", RULES, ids=RULE_IDS)

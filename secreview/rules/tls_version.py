@@ -71,6 +71,7 @@ from secreview.rules.base import Rule
 
 _SSL_MODULES = frozenset({"ssl", "eventlet.green.ssl", "gevent.ssl", "gevent._ssl3"})
 _PYOPENSSL = "OpenSSL.SSL"
+_CONSTANT_MODULES = frozenset({"ssl", "eventlet", "gevent", "OpenSSL"})  # top-level packages of the two above
 
 # Stdlib PROTOCOL_* and pyOpenSSL *_METHOD names -> version shown.
 _PROTOCOLS = {"PROTOCOL_SSLv2": "SSLv2", "PROTOCOL_SSLv3": "SSLv3", "PROTOCOL_TLSv1": "TLS 1.0",
@@ -127,7 +128,10 @@ class TlsVersion(Rule):
         yield from sorted(found.values(), key=lambda f: (f.line, f.column))
 
     def _findings(self, ctx: FileContext) -> Iterator[tuple[ast.AST, Finding]]:
-        for node in ctx.nodes(ast.Attribute, ast.Name):
+        imported = ctx.imports.values()
+        constants = ctx.nodes(ast.Attribute, ast.Name) if any(
+            t.split(".", 1)[0] in _CONSTANT_MODULES for t in imported) else []
+        for node in constants:  # PROTOCOL_* and friends: only through an ssl or OpenSSL import
             if not isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
                 continue
             module, _, constant = (ctx.qualified_name(node) or "").rpartition(".")

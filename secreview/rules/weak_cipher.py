@@ -139,6 +139,10 @@ _SUITE_WHY = {
 _CIPHER_STRING_MODULES = ("ssl.", "urllib3.", "OpenSSL.", "requests.")
 
 
+# Every callee the checks below know starts with one of these.
+_CIPHER_LIBRARIES = ("cryptography.", "Crypto.", "Cryptodome.")
+
+
 @dataclass
 class _Use:
     """One cipher object and the weak parts it is built from."""
@@ -175,6 +179,8 @@ class WeakCipher(Rule):
 
     # -------------------------------------------------------- what is weak
     def _weak_parts(self, ctx: FileContext, call: ast.Call, name: str) -> list[tuple[ast.AST, str, str]]:
+        if not name.startswith(_CIPHER_LIBRARIES):
+            return []  # the cheap test first: almost no call is a cipher
         shown = ctx.source_of(call.func)
         for prefix in _CRYPTOGRAPHY_ALGORITHMS:
             if name.startswith(prefix) and name[len(prefix):] in _CRYPTOGRAPHY_WEAK:
