@@ -58,7 +58,7 @@ class Verdict(str, enum.Enum):
     INCOMPLETE = "incomplete"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class TraceStep:
     """One hop of the evidence: where a value comes from, passes, or is used."""
 

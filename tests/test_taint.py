@@ -375,3 +375,19 @@ def test_a_defect_in_the_project_wide_step_is_an_error_not_a_clean_report(tmp_pa
     [error] = report.errors
     assert "internal error in the project-wide taint analysis (IndexError" in error.reason
     assert report.findings == []
+
+
+def test_equal_evidence_is_chosen_by_content_not_by_arrival():
+    """Two traces of one length: the one first in (path, line, note) order
+    wins whichever arrives first, so worker processes (whose set order
+    differs) report the same trace as a single process."""
+    from secreview.model import TraceStep
+    from secreview.taint.facts import union
+
+    a = (TraceStep("app.py", 3, "`request.args`"), TraceStep("app.py", 9, "passed to `f()`"))
+    b = (TraceStep("app.py", 3, "`request.args`"), TraceStep("app.py", 7, "passed to `g()`"))
+    short = (TraceStep("app.py", 5, "`request.form`"),)
+    label = ("source", frozenset())
+    assert union({label: a}, {label: b})[label] == b
+    assert union({label: b}, {label: a})[label] == b
+    assert union({label: b}, {label: short})[label] == short

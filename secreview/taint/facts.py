@@ -71,6 +71,13 @@ Labels = dict[tuple[Origin, frozenset[str]], Trace]
 EMPTY: Labels = {}
 
 
+def shorter(trace: tuple[TraceStep, ...], old: tuple[TraceStep, ...]) -> bool:
+    """`trace` is the better evidence: fewer hops, or as many and first in
+    (path, line, note) order, so the choice never depends on the order in
+    which facts were met (set order differs between processes)."""
+    return len(trace) < len(old) or (len(trace) == len(old) and trace < old)
+
+
 def union(*sets: Labels) -> Labels:
     """All labels of every set; for a label in several, the shorter trace."""
     sets = tuple(s for s in sets if s)
@@ -82,7 +89,7 @@ def union(*sets: Labels) -> Labels:
     for labels in sets[1:]:
         for key, trace in labels.items():
             old = out.get(key)
-            if old is None or len(trace) < len(old):
+            if old is None or shorter(trace, old):
                 out[key] = trace
     return out
 
@@ -98,7 +105,7 @@ def clear(labels: Labels, kinds: frozenset[str]) -> Labels:
     for (origin, cleared), trace in labels.items():
         key = (origin, cleared | kinds)
         old = out.get(key)
-        if old is None or len(trace) < len(old):
+        if old is None or shorter(trace, old):
             out[key] = trace
     return out
 

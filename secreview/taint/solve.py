@@ -27,7 +27,7 @@ from secreview.model import TraceStep
 from secreview.taint.extract import ClassInfo, ModuleFacts
 from secreview.taint.facts import (
     EMPTY, Attr, CallSite, Flow, FunctionFacts, Global, Labels, Opaque, Param, Ret, SinkSite, Source,
-    add_step, union,
+    add_step, shorter, union,
 )
 
 MAX_EVALUATIONS_PER_FUNCTION = 12
@@ -189,7 +189,7 @@ class _Solver:
             return
         key = site.key
         old = self.flows.get(key)
-        if old is None or len(trace) < len(old.trace):
+        if old is None or shorter(trace, old.trace):
             self.flows[key] = Flow(site, source.label, source.code, trace, source.confidence)
 
     def store(self, attr: Attr, key: tuple, trace: tuple[TraceStep, ...]) -> set[str]:
@@ -421,7 +421,7 @@ class _Solver:
 
 def _put(out: Labels, key: tuple, trace: tuple[TraceStep, ...]) -> None:
     old = out.get(key)
-    if old is None or len(trace) < len(old):
+    if old is None or shorter(trace, old):
         out[key] = trace
 
 
