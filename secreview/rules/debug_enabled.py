@@ -106,6 +106,11 @@ def _is_true(ctx: FileContext, value: ast.AST | None) -> bool:
     return bool(values) and all(v is True or (type(v) is int and v == 1) for v in values)  # type: ignore[operator]
 
 
+# The last part of the name of every call `_check_call` looks at.
+_CALLEES = frozenset({name.rpartition(".")[2] for name in (
+    *_RUN_SIMPLE, *_DEBUGGED_APP, *_ASGI_DEBUG, *_TORNADO_APPS)} | {"update", "from_mapping", "run"})
+
+
 def _debug_target(target: ast.AST) -> bool:
     """`DEBUG = ...`, `x.debug = ...` or `x.config[...] = ...`."""
     return ((isinstance(target, ast.Name) and target.id == "DEBUG")
@@ -123,11 +128,11 @@ class DebugEnabled(Rule):
     harmless_in_tests = True
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
-        for node in ctx.nodes(ast.Call, ast.Assign):
-            if isinstance(node, ast.Call):
-                yield from self._check_call(ctx, node)
-            else:
-                yield from self._check_assign(ctx, node)  # type: ignore[arg-type]
+        for call, name in ctx.calls():
+            if name.rpartition(".")[2] in _CALLEES:  # the cheap test first
+                yield from self._check_call(ctx, call)
+        for node in ctx.nodes(ast.Assign):
+            yield from self._check_assign(ctx, node)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------ calls
     def _check_call(self, ctx: FileContext, call: ast.Call) -> Iterator[Finding]:

@@ -127,6 +127,11 @@ _WHY = {
 }
 
 
+# The last part of the name of every call `_check_call` looks at.
+_CALLEES = frozenset({"set_cookie", "set_signed_cookie", "update", "from_mapping", "add_middleware"}
+                     | {name.rpartition(".")[2] for name in _SESSION_MIDDLEWARE})
+
+
 def _is_false(ctx: FileContext, value: ast.AST | None) -> bool:
     if value is None:
         return False
@@ -143,11 +148,11 @@ class InsecureCookie(Rule):
     harmless_in_tests = True
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
-        for node in ctx.nodes(ast.Call, ast.Assign, ast.AnnAssign):
-            if isinstance(node, ast.Call):
-                yield from self._check_call(ctx, node)
-            else:
-                yield from self._check_assign(ctx, node)  # type: ignore[arg-type]
+        for call, name in ctx.calls():
+            if name.rpartition(".")[2] in _CALLEES:  # the cheap test first
+                yield from self._check_call(ctx, call)
+        for node in ctx.nodes(ast.Assign, ast.AnnAssign):
+            yield from self._check_assign(ctx, node)  # type: ignore[arg-type]
 
     # ------------------------------------------------------- set_cookie
     def _check_call(self, ctx: FileContext, call: ast.Call) -> Iterator[Finding]:
