@@ -424,6 +424,16 @@ class FileContext:
             values.append(value)
         return values
 
+    def resolved_values(self, expr: ast.expr, depth: int = 6) -> list[ast.expr]:
+        """The expressions `expr` stands for, following plain assignments of
+        names (at most `depth` deep): `[expr]` itself when it is not a name
+        or its value cannot be read from the text."""
+        if isinstance(expr, ast.Name) and depth > 0:
+            values = self.assigned_values(expr)
+            if values:
+                return [r for value in values for r in self.resolved_values(value, depth - 1)]
+        return [expr]
+
     def constructed_by(self, expr: ast.AST) -> str | None:
         """For a name bound once, directly, to a call's result (`s = Session()`
         or `with Session() as s`), the qualified name of that call."""

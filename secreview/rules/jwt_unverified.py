@@ -121,7 +121,7 @@ class JwtUnverified(Rule):
         """How the call turns signature checking off, or None."""
         options = ctx.keyword(call, "options")
         if options is not None:
-            for value in _resolved(ctx, options):
+            for value in ctx.resolved_values(options):
                 flag = _option(value, "verify_signature")
                 if flag is not None and ctx.literal_values(flag) == [False]:
                     return f"`options={ctx.source_of(options)}`"
@@ -135,7 +135,7 @@ class JwtUnverified(Rule):
                 else "verification off (`False` as PyJWT 1.x's `verify` argument)"
         algorithms = ctx.keyword(call, "algorithms")
         if algorithms is not None:
-            for value in _resolved(ctx, algorithms):
+            for value in ctx.resolved_values(algorithms):
                 if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
                     for element in value.elts:
                         texts = ctx.literal_values(element)
@@ -296,17 +296,6 @@ def _option(value: ast.expr, key: str) -> ast.expr | None:
             if kw.arg == key:
                 return kw.value
     return None
-
-
-def _resolved(ctx: FileContext, expr: ast.expr, depth: int = 0) -> list[ast.expr]:
-    if isinstance(expr, ast.Name) and depth < 6:
-        values = ctx.assigned_values(expr)
-        if values:
-            out: list[ast.expr] = []
-            for value in values:
-                out.extend(_resolved(ctx, value, depth + 1))
-            return out
-    return [expr]
 
 
 RULE = JwtUnverified()

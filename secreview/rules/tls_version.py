@@ -268,7 +268,7 @@ class TlsVersion(Rule):
                 if finding is not None:
                     yield call, finding
             elif kw.arg == "ssl_version":
-                for value in _resolved(ctx, kw.value):
+                for value in ctx.resolved_values(kw.value):
                     if isinstance(value, ast.Constant) and isinstance(value.value, str):
                         version = _VERSION_STRINGS.get(value.value.lower())
                         if version is not None:
@@ -285,7 +285,7 @@ class TlsVersion(Rule):
                        setting: str) -> Finding | None:
         """A finding when `value` (followed through names) is an old version
         set as the floor, or as the ceiling."""
-        resolved = _resolved(ctx, value)
+        resolved = ctx.resolved_values(value)
         versions: list[str] = []
         for item in resolved:
             qualified = ctx.qualified_name(item) or ""
@@ -353,17 +353,6 @@ class TlsVersion(Rule):
                          "attacker on the network path force the handshake down to it."),
             fix=Fix(f"Keep {ctx.source_of(flag)} set, and set a minimum version of TLS 1.2."),
             confidence=Confidence.HIGH, severity=_SEVERITY[version])
-
-
-def _resolved(ctx: FileContext, expr: ast.expr, depth: int = 0) -> list[ast.expr]:
-    if isinstance(expr, ast.Name) and depth < 6:
-        values = ctx.assigned_values(expr)
-        if values:
-            out: list[ast.expr] = []
-            for value in values:
-                out.extend(_resolved(ctx, value, depth + 1))
-            return out
-    return [expr]
 
 
 RULE = TlsVersion()

@@ -205,7 +205,7 @@ class WeakCipher(Rule):
 
     @staticmethod
     def _is_ecb_mode(ctx: FileContext, mode: ast.expr) -> bool:
-        for value in _resolved(ctx, mode):
+        for value in ctx.resolved_values(mode):
             qualified = ctx.qualified_name(value) or ""
             if qualified.endswith(".MODE_ECB") or qualified == "MODE_ECB":
                 continue
@@ -416,7 +416,7 @@ def _weak_suites(text: str) -> list[tuple[str, str]]:
 
 def _literal_strings(ctx: FileContext, value: ast.expr) -> list[str]:
     out: list[str] = []
-    for item in _resolved(ctx, value):
+    for item in ctx.resolved_values(value):
         if isinstance(item, ast.Constant) and isinstance(item.value, (str, bytes)):
             out.append(item.value.decode("latin-1") if isinstance(item.value, bytes) else item.value)
         elif isinstance(item, ast.BinOp) and isinstance(item.op, ast.Add):
@@ -428,18 +428,6 @@ def _literal_strings(ctx: FileContext, value: ast.expr) -> list[str]:
         else:
             return []
     return out
-
-
-def _resolved(ctx: FileContext, expr: ast.expr, depth: int = 0) -> list[ast.expr]:
-    """The expressions a name stands for, following plain assignments."""
-    if isinstance(expr, ast.Name) and depth < 6:
-        values = ctx.assigned_values(expr)
-        if values:
-            out: list[ast.expr] = []
-            for value in values:
-                out.extend(_resolved(ctx, value, depth + 1))
-            return out
-    return [expr]
 
 
 def _assigned_name(ctx: FileContext, node: ast.AST) -> str | None:

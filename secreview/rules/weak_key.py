@@ -203,7 +203,7 @@ class WeakKey(Rule):
         if isinstance(arg, ast.Name):
             origin = ctx.origin(arg)
             trace.append(TraceStep(ctx.path, origin.line, origin.note))
-        curves = [_curve(ctx, value) for value in _resolved(ctx, arg)]
+        curves = [_curve(ctx, value) for value in ctx.resolved_values(arg)]
         if not curves or any(c is None for c in curves):
             return
         curve_name, bits, node = curves[0]  # type: ignore[misc]
@@ -345,17 +345,6 @@ def _class_constant(ctx: FileContext, expr: ast.Attribute) -> ast.expr | None:
         if isinstance(node, ast.Attribute) and node.attr == expr.attr and isinstance(node.ctx, ast.Store):
             return None
     return values[0]
-
-
-def _resolved(ctx: FileContext, expr: ast.expr, depth: int = 0) -> list[ast.expr]:
-    if isinstance(expr, ast.Name) and depth < 6:
-        values = ctx.assigned_values(expr)
-        if values:
-            out: list[ast.expr] = []
-            for value in values:
-                out.extend(_resolved(ctx, value, depth + 1))
-            return out
-    return [expr]
 
 
 def _has_unpacking(call: ast.Call) -> bool:
