@@ -68,6 +68,7 @@ from typing import Iterator
 
 from secreview.model import Confidence, Finding, Fix, Severity, TraceStep
 from secreview.python.context import FileContext
+from secreview.rules._hashing import fed_to_update, hash_algorithm
 from secreview.rules._vocabulary import PASSWORD_WORDS as _PASSWORD_WORDS
 from secreview.rules._vocabulary import words as _words
 from secreview.rules.base import Rule
@@ -156,14 +157,7 @@ class PasswordHash(Rule):
 
     @staticmethod
     def _algorithm(ctx: FileContext, call: ast.Call, name: str) -> str | None:
-        if name in _FAST_CALLS:
-            return _FAST_CALLS[name]
-        if name == "hashlib.new":
-            arg = ctx.argument(call, 0, "name")
-            values = ctx.literal_values(arg) if arg is not None else None
-            if values and isinstance(values[0], str):
-                return _FAST_NAMES.get(values[0].lower())
-        return None
+        return hash_algorithm(ctx, call, name, _FAST_CALLS, _FAST_NAMES)
 
     @staticmethod
     def _hash_object(ctx: FileContext, call: ast.Call, name: str) -> ast.Call | None:
@@ -284,16 +278,7 @@ class PasswordHash(Rule):
 def _updates(ctx: FileContext, anchor: ast.Call) -> list[ast.expr]:
     """What is fed to `h.update(...)` when the hash object is `h = <anchor>`."""
     holder = _holder(ctx, anchor)
-    if holder is None:
-        return []
-    scope = ctx.enclosing_function(anchor) or ctx.tree
-    fed: list[ast.expr] = []
-    for node in ast.walk(scope):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "update"
-                and isinstance(node.func.value, ast.Name) and node.func.value.id == holder
-                and (ctx.enclosing_function(node) or ctx.tree) is scope):
-            fed.extend(node.args)
-    return fed
+    return [] if holder is None else fed_to_update(ctx, holder, anchor)
 
 
 def _holder(ctx: FileContext, node: ast.AST) -> str | None:

@@ -56,6 +56,7 @@ from typing import Iterator
 
 from secreview.model import Confidence, Finding, Fix, Severity
 from secreview.python.context import FileContext
+from secreview.rules._hashing import fed_to_update, hash_algorithm
 from secreview.rules._vocabulary import PASSWORD_WORDS as _PASSWORD_WORDS
 from secreview.rules._vocabulary import SECURITY_WORDS as _SECURITY_WORDS
 from secreview.rules._vocabulary import words as _words
@@ -104,14 +105,7 @@ class WeakHash(Rule):
 
     @staticmethod
     def _algorithm(ctx: FileContext, call: ast.Call, name: str) -> str | None:
-        if name in _WEAK_CALLS:
-            return _WEAK_CALLS[name]
-        if name == "hashlib.new":
-            arg = ctx.argument(call, 0, "name")
-            values = ctx.literal_values(arg) if arg is not None else None
-            if values and isinstance(values[0], str):
-                return _WEAK_NAMES.get(values[0].lower())
-        return None
+        return hash_algorithm(ctx, call, name, _WEAK_CALLS, _WEAK_NAMES)
 
     def _purpose(self, ctx: FileContext, call: ast.Call) -> tuple[set[str], str, bool] | None:
         """(security words seen, where they were seen, password?) or None."""
@@ -168,16 +162,7 @@ class WeakHash(Rule):
         value = stmt.value
         if not (value is call or (isinstance(value, ast.Call) and call in value.args)):
             return []
-        holder = stmt.targets[0].id
-        scope = ctx.enclosing_function(call) or ctx.tree
-        fed: list[ast.expr] = []
-        for node in ast.walk(scope):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr == "update" and isinstance(node.func.value, ast.Name)
-                    and node.func.value.id == holder
-                    and (ctx.enclosing_function(node) or ctx.tree) is scope):
-                fed.extend(node.args)
-        return fed
+        return fed_to_update(ctx, stmt.targets[0].id, call)
 
     def _report(self, ctx: FileContext, call: ast.Call, name: str, algorithm: str, words: set[str],
                 where: str, is_password: bool) -> Finding:
