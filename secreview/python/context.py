@@ -31,8 +31,23 @@ ScopeNode = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | a
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _LOOPS = (ast.For, ast.AsyncFor, ast.comprehension)
 # Per node class, the fields that can hold child nodes (`ctx` never does
-# anything useful: Load/Store are singletons).
+# anything useful: Load/Store are singletons). Fields that always hold a
+# string or number are left out: most nodes are `Name`/`Constant` leaves,
+# and not looking into their scalars is a fifth of the index's time.
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_SCALAR_FIELDS = frozenset({"ctx", "id", "attr", "arg", "asname", "module", "level", "simple", "conversion",
+                            "is_async", "type_comment", "kind", "tag", "lineno", "rest", "str", "kwd_attrs"})
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    fields = tuple(
+        f for f in kind._fields
+        if f not in _SCALAR_FIELDS
+        and not (f == "value" and kind.__name__ in ("Constant", "MatchSingleton"))
+        and not (f == "name" and kind.__name__ != "TypeAlias")  # a str everywhere but `type X = ...`
+    )
+    _CHILD_FIELDS[kind] = fields
+    return fields
 Position = tuple[int, int]  # (line, column in UTF-8 bytes), as `ast` gives them
 # Lines as the parser counts them (only \r\n, \r and \n end a line), ends kept.
 _PARSER_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -64,7 +79,7 @@ def children(node: ast.AST) -> list[ast.AST]:
     kind = node.__class__
     fields = _CHILD_FIELDS.get(kind)
     if fields is None:
-        fields = _CHILD_FIELDS.setdefault(kind, tuple(f for f in kind._fields if f != "ctx"))
+        fields = _child_fields(kind)
     out: list[ast.AST] = []
     for name in fields:
         value = getattr(node, name, None)
@@ -73,6 +88,13 @@ def children(node: ast.AST) -> list[ast.AST]:
         elif isinstance(value, ast.AST):
             out.append(value)
     return out
+
+
+def _byte_slice(line: str, start: int, end: int | None) -> str:
+    """`line[start:end]` where the offsets count UTF-8 bytes, as `ast` columns do."""
+    if line.isascii():
+        return line[start:end]
+    return line.encode("utf-8")[start:end].decode("utf-8", "replace")
 
 
 def _position(node: ast.AST) -> tuple[int, int]:
@@ -102,7 +124,7 @@ class FileContext:
         self.module_bindings: dict[str, list[ast.AST]] = {}
         self.shadowed: set[str] = set()  # module-level names that hide builtins
         self._bindings_cache: dict[int, dict[str, list[ast.AST]]] = {}
-        self._parser_lines: list[bytes] | None = None  # the file's lines as the parser counts them
+        self._parser_lines: list[str] | None = None  # the file's lines as the parser counts them
         self._calls: list[tuple[ast.Call, str]] | None = None
         self._call_names: dict[int, str | None] = {}
         self._by_type: dict[type, list[ast.AST]] = {}
@@ -128,7 +150,7 @@ class FileContext:
                 fields = _CHILD_FIELDS[kind]
             except KeyError:
                 by_type.setdefault(kind, []).append(node)
-                fields = _CHILD_FIELDS.setdefault(kind, tuple(f for f in kind._fields if f != "ctx"))
+                fields = _child_fields(kind)
             for name in fields:
                 value = getattr(node, name, None)
                 if value.__class__ is list_:
@@ -702,15 +724,29 @@ class FileContext:
         first, last = start_of(node), end_of(node)
         if first is None or last is None:
             return None
-        if self._parser_lines is None:
-            self._parser_lines = [line.encode("utf-8") for line in _PARSER_LINES.findall(self.module.text)]
-        lines = self._parser_lines
+        lines = self._lines_as_parsed()
         if not 1 <= first[0] <= last[0] <= len(lines):
             return None
         if first[0] == last[0]:
-            return lines[first[0] - 1][first[1]:last[1]].decode("utf-8", "replace")
-        parts = [lines[first[0] - 1][first[1]:], *lines[first[0]:last[0] - 1], lines[last[0] - 1][:last[1]]]
-        return b"".join(parts).decode("utf-8", "replace")
+            return _byte_slice(lines[first[0] - 1], first[1], last[1])
+        parts = [_byte_slice(lines[first[0] - 1], first[1], None), *lines[first[0]:last[0] - 1],
+                 _byte_slice(lines[last[0] - 1], 0, last[1])]
+        return "".join(parts)
+
+    def _lines_as_parsed(self) -> list[str]:
+        """The file's lines as the parser counts them (only \\r\\n, \\r and \\n
+        end a line), ends kept."""
+        if self._parser_lines is None:
+            text = self.module.text
+            if "\r" in text:
+                self._parser_lines = _PARSER_LINES.findall(text)
+            else:  # the common case, without a regex over the whole file
+                self._parser_lines = [line + "\n" for line in text.split("\n")]
+                if text.endswith("\n") or not text:
+                    self._parser_lines.pop()
+                else:
+                    self._parser_lines[-1] = self._parser_lines[-1][:-1]
+        return self._parser_lines
 
     def source_of(self, node: ast.AST, limit: int = 80) -> str:
         text = self.segment(node) or ""
