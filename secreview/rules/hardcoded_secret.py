@@ -84,7 +84,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 from secreview.model import Confidence, Finding, Fix, Severity, TraceStep
 from secreview.python.context import FileContext
@@ -390,6 +390,10 @@ def _uses_flask(ctx: FileContext) -> bool:
     return any(t == "flask" or t.startswith("flask.") for t in ctx.imports.values())
 
 
+def _text(where: str | Callable[[], str]) -> str:
+    return where if isinstance(where, str) else where()
+
+
 def _mask(value: str) -> str:
     shown = value[:3] if len(value) >= 10 else value[:1]
     return f"'{shown}...' ({len(value)} characters)"
@@ -542,18 +546,19 @@ class HardcodedSecret(Rule):
                 continue
             yield from self._named_value(node, name, f"`{shown}`", text)
 
-    def _named_value(self, node: ast.AST, name: str, where: str, text: str,
+    def _named_value(self, node: ast.AST, name: str, where: str | Callable[[], str], text: str,
                      shape: str = "name") -> Iterator[_Hit]:
         """A literal given to something named `name`: a credential when the
         name says so and the value looks real; a password inside a URL; a
-        literal `Authorization` header."""
+        literal `Authorization` header. `where` may be a function giving the
+        description, so source text is only looked up for a hit."""
         kind = credential_kind(name)
         if kind is not None and secret_value(text, name, kind):
-            yield _Hit(node, kind, where, text, shape=shape, name=name)
+            yield _Hit(node, kind, _text(where), text, shape=shape, name=name)
         elif (password := url_password(text)) is not None:
-            yield _Hit(node, "password", f"the URL in {where}", password, shape="url", name=name)
+            yield _Hit(node, "password", f"the URL in {_text(where)}", password, shape="url", name=name)
         elif kind is None and name.lower() == "authorization":
-            yield from self._auth_header(node, where, text)
+            yield from self._auth_header(node, _text(where), text)
 
     @staticmethod
     def _framework(ctx: FileContext, node: ast.AST, target: ast.AST, name: str) -> str:
@@ -632,7 +637,7 @@ class HardcodedSecret(Rule):
                 continue
             text = self._literal(ctx, kw.value, follow=credential_kind(kw.arg) is not None)
             if text is not None:
-                yield from self._named_value(kw, kw.arg, f"the `{kw.arg}=` argument of `{callee}()`", text)
+                yield from self._named_value(kw, kw.arg, lambda: f"the `{kw.arg}=` argument of `{callee}()`", text)
 
     def _env_fallback(self, ctx: FileContext, call: ast.Call, qualified: str) -> Iterator[_Hit]:
         env = self._literal(ctx, call.args[0], follow=True) if call.args else None
