@@ -91,7 +91,7 @@ def main() -> None:
 @click.option("--severity", "severities", multiple=True, metavar="RULE=SEVERITY",
               help="Override a rule's severity (repeatable).")
 @click.option("--include-tests/--no-include-tests", default=None,
-              help="Also report weaknesses that are harmless in test code (marked in_test) "
+              help="Also run the rules whose weakness is harmless in test code (findings marked in_test) "
                    "[default: no, or include-tests from the configuration].")
 @click.option("--show-suppressed", is_flag=True, help="List findings silenced by inline comments.")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None,
@@ -190,7 +190,7 @@ def explain_command(rule_id: str) -> None:
     click.echo(f"Weakness: {'; '.join(cwe_title(c) for c in rule.cwe)}")
     click.echo(f"Default severity: {rule.severity.label}"
                + (f"; Bandit equivalents: {', '.join(rule.bandit_ids)}" if rule.bandit_ids else "")
-               + ("; not reported in test code" if rule.harmless_in_tests else ""))
+               + ("; not run on test code" if rule.harmless_in_tests else ""))
     click.echo("")
     click.echo(rule.doc)
 

@@ -178,7 +178,10 @@ class Stats:
     seconds: float = 0.0
     # Beyond the contract's required keys: what triage held back (never lost).
     suppressed: int = 0
-    hidden_in_tests: int = 0
+    # Files recognised as test code; unless include_tests, they were checked
+    # only by the rules whose weakness matters in tests.
+    test_files: int = 0
+    include_tests: bool = False
     files_excluded: int = 0
     files_fallback_parser: int = 0
     # Functions the taint engine summarised, and how many times a work limit
@@ -194,7 +197,8 @@ class Stats:
             "lines_analyzed": self.lines_analyzed,
             "seconds": round(self.seconds, 3),
             "suppressed": self.suppressed,
-            "hidden_in_tests": self.hidden_in_tests,
+            "test_files": self.test_files,
+            "include_tests": self.include_tests,
             "files_excluded": self.files_excluded,
             "files_fallback_parser": self.files_fallback_parser,
             "taint_functions": self.taint_functions,
@@ -205,13 +209,12 @@ class Stats:
 @dataclass
 class Report:
     """The outcome of one review. `findings` are the reported ones; findings
-    held back by suppressions or the test-code policy are kept apart."""
+    held back by suppression comments are kept apart."""
 
     findings: list[Finding] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     stats: Stats = field(default_factory=Stats)
     suppressed: list[Finding] = field(default_factory=list)
-    hidden_in_tests: list[Finding] = field(default_factory=list)
     root: str = "."
     rules_run: list[str] = field(default_factory=list)
     # Severity of each rule run, after configured overrides.

@@ -156,10 +156,15 @@ def test_severity_override(project: Path, cli: Cli) -> None:
 def test_include_tests(project: Path, cli: Cli) -> None:
     write(project, "tests/test_web.py", TLS)
     hidden = cli("review", "-f", "json")
-    assert (hidden.exit_code, hidden.json()["findings"], hidden.json()["stats"]["hidden_in_tests"]) == (0, [], 1)
+    stats = hidden.json()["stats"]
+    assert (hidden.exit_code, hidden.json()["findings"]) == (0, [])
+    assert (stats["test_files"], stats["include_tests"]) == (1, False)
+    assert "1 test file(s) checked only by the rules whose weakness matters in test code" in cli("review").stdout
     shown = cli("review", "-f", "json", "--include-tests")
     assert shown.exit_code == 1
     assert [(f["path"], f["in_test"]) for f in shown.json()["findings"]] == [("tests/test_web.py", True)]
+    assert shown.json()["stats"]["include_tests"] is True
+    assert "checked only by the rules" not in cli("review", "--include-tests").stdout
 
 
 def test_root_option_sets_reported_paths(project: Path, cli: Cli) -> None:

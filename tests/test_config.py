@@ -101,7 +101,7 @@ def test_flags_override_and_extend_config(configured: Path, cli: Cli) -> None:
     # --no-include-tests overrides include-tests = true.
     run = cli("review", "-f", "json", "--no-include-tests", "--max-file-size", "100000")
     assert findings(run) == [("app.py", "py.shell-injection", "high")]
-    assert run.json()["stats"]["hidden_in_tests"] == 1
+    assert (run.json()["stats"]["test_files"], run.json()["stats"]["include_tests"]) == (1, False)
 
 
 def test_explicit_config_file(project: Path, cli: Cli) -> None:

@@ -179,7 +179,7 @@ def test_json_show_suppressed_adds_lists_and_keeps_contract(tmp_path: Path) -> N
     plain = as_json(report)
     assert set(plain) == TOP_KEYS and plain["findings"] == []
     shown = as_json(report, show_suppressed=True)
-    assert set(shown) == TOP_KEYS | {"suppressed", "hidden_in_tests"}
+    assert set(shown) == TOP_KEYS | {"suppressed"}
     (item,) = shown["suppressed"]
     assert set(item) == FINDING_KEYS | {"suppressed_by"}
     assert (item["rule"], item["line"], item["suppressed_by"]) == ("py.shell-injection", 3, "line 3: # nosec")

@@ -167,7 +167,7 @@ def test_good_fixture_is_silent(rule_id):
     assert len(lookalikes) >= MIN_LOOKALIKES, "good.py must be full of look-alikes"
     report = run(path, path.parent, Config(include_tests=True))
     assert [(f.rule, f.line, f.message) for f in report.findings] == []
-    assert report.suppressed == [] and report.hidden_in_tests == []
+    assert report.suppressed == []
     assert report.stats.files_analyzed == 1
 
 
@@ -351,7 +351,7 @@ def _test_code_cases(tmp_path: Path) -> list[tuple[Path, Path, bool]]:
     return [(helpers, TEST_CODE, True), (named, named.parent, True), (plain, plain.parent, False)]
 
 
-def test_test_code_hides_only_harmless_weaknesses_by_default(tmp_path):
+def test_test_code_is_checked_only_by_rules_that_matter_there_by_default(tmp_path):
     expected = expected_findings(TEST_CODE / "tests" / "helpers.py")
     # The fixture holds a case of several harmless-in-tests rules and one rule
     # that stays reported in tests.
@@ -360,16 +360,14 @@ def test_test_code_hides_only_harmless_weaknesses_by_default(tmp_path):
     for path, root, is_test in _test_code_cases(tmp_path):
         report = run(path, root)
         reported = {(f.rule, f.line) for f in report.findings}
-        hidden = {(f.rule, f.line) for f in report.hidden_in_tests}
+        assert report.stats.test_files == int(is_test), path
         if is_test:
             assert reported == {e for e in expected if e[0] == "py.shell-injection"}, path
-            assert hidden == {e for e in expected if e[0] in HARMLESS_IN_TESTS}, path
-            assert report.stats.hidden_in_tests == len(hidden)
             (shell,) = report.findings
             assert shell.in_test is True
             assert "`command` is a parameter of `run_in_sandbox()`" in shell.explanation
         else:
-            assert reported == expected and hidden == set(), path
+            assert reported == expected, path
             assert all(f.in_test is False for f in report.findings)
 
 
@@ -378,7 +376,6 @@ def test_include_tests_reports_everything_marked_in_test(tmp_path):
     for path, root, is_test in _test_code_cases(tmp_path):
         report = run(path, root, Config(include_tests=True))
         assert {(f.rule, f.line) for f in report.findings} == expected, path
-        assert report.hidden_in_tests == []
         assert all(f.in_test is is_test for f in report.findings), path
 
 

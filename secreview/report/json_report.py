@@ -14,5 +14,4 @@ def render(report: Report, options: RenderOptions) -> str:
         data["suppressed"] = [
             {**f.to_dict(), "suppressed_by": f.suppressed_by} for f in report.suppressed
         ]
-        data["hidden_in_tests"] = [f.to_dict() for f in report.hidden_in_tests]
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -61,5 +61,5 @@ def render(report: Report, options: RenderOptions) -> str:
     s = report.stats
     out.append(f"_Analysed {_count(s.files_analyzed, 'file')}, {_count(s.functions_analyzed, 'function')}, "
                f"{_count(s.lines_analyzed, 'line')}; skipped {s.files_skipped}; suppressed {s.suppressed}; "
-               f"hidden in tests {s.hidden_in_tests}; {s.seconds:.2f}s._")
+               f"test files {s.test_files}; {s.seconds:.2f}s._")
     return "\n".join(out) + "\n"

@@ -22,14 +22,11 @@ def render(report: Report, options: RenderOptions) -> str:
         out.append("")
     for number, finding in enumerate(report.findings, start=1):
         out.extend(_finding(number, finding))
-    if options.show_suppressed and (report.suppressed or report.hidden_in_tests):
+    if options.show_suppressed and report.suppressed:
         out.append("Suppressed findings (not counted in the verdict):")
         for finding in report.suppressed:
             out.append(f"  {finding.path}:{finding.line} {finding.rule} - {finding.message} "
                        f"[{finding.suppressed_by}]")
-        for finding in report.hidden_in_tests:
-            out.append(f"  {finding.path}:{finding.line} {finding.rule} - {finding.message} "
-                       "[test code: harmless in tests; --include-tests reports it]")
         out.append("")
     out.append(_coverage(report))
     return "\n".join(out).rstrip() + "\n"
@@ -76,7 +73,7 @@ def _coverage(report: Report) -> str:
                      "and were parsed with the fallback parser.")
     if s.suppressed:
         parts.append(f"{s.suppressed} finding(s) suppressed by inline comments (--show-suppressed lists them).")
-    if s.hidden_in_tests:
-        parts.append(f"{s.hidden_in_tests} finding(s) in test code not reported because they are harmless "
-                     "in tests (--include-tests reports them).")
+    if s.test_files and not s.include_tests:
+        parts.append(f"{s.test_files} test file(s) checked only by the rules whose weakness matters in test code "
+                     "(--include-tests applies every rule).")
     return "Coverage: " + " ".join(parts)

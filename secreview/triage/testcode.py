@@ -1,8 +1,9 @@
 """Recognising test code.
 
 Files under a `tests/` or `test/` folder, `test_*.py`, `*_test.py` and
-`conftest.py` are test code. Rules marked `harmless_in_tests` are not reported
-there (unless `--include-tests`); everything else still is, marked `in_test`.
+`conftest.py` are test code. Rules marked `harmless_in_tests` are not run
+there (unless `--include-tests`); the others are, and their findings are
+marked `in_test`.
 """
 
 from __future__ import annotations
