@@ -95,25 +95,67 @@ class TaintSetup:
     project: ProjectModules
     # path -> (module name, is a package), unique across the review.
     modules: dict[str, tuple[str, bool]]
+    # path -> the top-level names its absolute imports must be renamed to
+    # (see _module_names); absent when nothing is renamed.
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
-def _module_names(files: list[SourceFile]) -> dict[str, tuple[str, bool]]:
-    """Each file's dotted module name. Two files can claim one name (scripts
-    in folders that are not packages, `pkg.py` beside `pkg/`): the first keeps
-    it, the others get a name no import can reach, so the engine never mixes
-    their facts."""
+def _module_names(files: list[SourceFile]
+                  ) -> tuple[dict[str, tuple[str, bool]], dict[str, dict[str, str]], set[str]]:
+    """Each file's dotted module name, unique across the review, and the
+    import renames each file needs.
+
+    A file's import root is the folder above its outermost package: what
+    Python puts on `sys.path` to run it. Several roots can hold the same
+    top-level name (two projects or scripts side by side, each with its own
+    `app.py` and `db.py`): the first root keeps the name, later ones get
+    `db__2`, and absolute imports in files of that root are renamed to match,
+    so `import db` in one project reaches its own `db.py`, never the other's.
+
+    Also returns the dotted folders (last one or two) above each import root
+    inside the review: `from app.db import find` reaches `app/db.py` as a
+    namespace import when `app/` is not a package."""
     names: dict[str, tuple[str, bool]] = {}
     taken: set[str] = set()
+    owner: dict[str, str] = {}  # top-level name -> the root that holds it under that name
+    renames: dict[str, dict[str, str]] = {}  # root -> {top-level name: its unique name}
+    aliases: dict[str, dict[str, str]] = {}
+    folders: set[str] = set()
     for source in files:
         name, is_package = module_name(source.path, source.abspath)
-        if name in taken:
+        root = _import_root(source.abspath, name, is_package)
+        above = source.path.split("/")[:-1 - name.count(".") - int(is_package)]
+        folders.update(".".join(above[-n:]) for n in (1, 2) if len(above) >= n)
+        top, dot, rest = name.partition(".")
+        renamed = renames.setdefault(root, {})
+        unique = renamed.get(top)
+        if unique is None:
+            unique, count = top, 2
+            while owner.get(unique, root) != root:
+                unique, count = f"{top}__{count}", count + 1
+            owner[unique] = root
+            renamed[top] = unique
+        name = unique + dot + rest
+        if name in taken:  # `pkg.py` beside `pkg/__init__.py`: one name, two files
             count = 2
             while f"{name}__{count}" in taken:
                 count += 1
             name = f"{name}__{count}"
         taken.add(name)
         names[source.path] = (name, is_package)
-    return names
+    for source in files:
+        root = _import_root(source.abspath, *module_name(source.path, source.abspath))
+        changed = {top: unique for top, unique in renames[root].items() if top != unique}
+        if changed:
+            aliases[source.path] = changed
+    return names, aliases, folders
+
+
+def _import_root(abspath: str, name: str, is_package: bool) -> str:
+    folder = os.path.dirname(abspath)
+    for _ in range(name.count(".") + (1 if is_package else 0)):
+        folder = os.path.dirname(folder)
+    return folder
 
 
 @contextlib.contextmanager
@@ -167,7 +209,8 @@ def _review_file(source: SourceFile, rules: list[Rule], config: Config,
         if taint is not None and (not ctx.is_test or config.include_tests or result.findings):
             try:
                 name, is_package = taint.modules.get(source.path) or module_name(source.path, source.abspath)
-                result.taint = extract(ctx, taint.models, name, is_package, taint.project)
+                result.taint = extract(ctx, taint.models, name, is_package, taint.project,
+                                       taint.aliases.get(source.path))
             except RecursionError:
                 raise
             except Exception as exc:  # a defect in the engine must not end the review
@@ -242,8 +285,8 @@ def review(
     root = os.path.abspath(root or review_root(targets))
     found = discover(targets or ["."], root, list(config.exclude))
     rule_by_id = {r.id: r for r in rules}
-    modules = _module_names(found.files)
-    taint = TaintSetup(models, ProjectModules(name for name, _ in modules.values()), modules)
+    modules, aliases, folders = _module_names(found.files)
+    taint = TaintSetup(models, ProjectModules((name for name, _ in modules.values()), folders), modules, aliases)
 
     report = Report(root=root, rules_run=[r.id for r in rules],
                     rule_severity={r.id: config.severity_overrides.get(r.id, r.severity) for r in rules})

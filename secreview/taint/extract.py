@@ -111,13 +111,22 @@ class ProjectModules:
     """The dotted names of every module under review, so a call can be told
     apart as going into the project (summarised) or into a library (modelled)."""
 
-    def __init__(self, names: Iterable[str]):
+    def __init__(self, names: Iterable[str], folders: Iterable[str] = ()):
         self.names = set(names)
         self.tops = {n.split(".", 1)[0] for n in self.names}
+        # Dotted folders above import roots (`app` for `app/db.py` when `app/`
+        # is no package): `app.db` may name module `db` as a namespace import.
+        self.folders = set(folders)
 
     def contains(self, path: str) -> bool:
+        """Whether `path` (`pkg.mod.func`, `pkg.mod.Class().method`) names a
+        project module: from its start, or after a project folder that holds
+        an import root. `http.server` stays the standard library even when
+        the project has its own `server.py`."""
         parts = path.replace("()", "").split(".")
         for start in range(min(3, len(parts))):
+            if start and ".".join(parts[:start]) not in self.folders:
+                break
             if parts[start] not in self.tops:
                 continue
             for end in range(len(parts), start, -1):
@@ -127,12 +136,17 @@ class ProjectModules:
 
 
 def extract(ctx: FileContext, models: Models, module: str, is_package: bool,
-            project: ProjectModules) -> ModuleFacts:
-    return _ModuleExtractor(ctx, models, module, is_package, project).run()
+            project: ProjectModules, aliases: dict[str, str] | None = None) -> ModuleFacts:
+    """The file's taint facts. `aliases` renames the top-level name of
+    absolute imports (a project module that got a unique name, see
+    engine._module_names)."""
+    return _ModuleExtractor(ctx, models, module, is_package, project, aliases).run()
 
 
 class _ModuleExtractor:
-    def __init__(self, ctx: FileContext, models: Models, module: str, is_package: bool, project: ProjectModules):
+    def __init__(self, ctx: FileContext, models: Models, module: str, is_package: bool, project: ProjectModules,
+                 aliases: dict[str, str] | None = None):
+        self.aliases = aliases or {}
         self.ctx = ctx
         self.models = models
         self.module = module
@@ -148,7 +162,8 @@ class _ModuleExtractor:
 
     def _absolute(self, target: str) -> str:
         if not target.startswith("."):
-            return target
+            top, dot, rest = target.partition(".")
+            return self.aliases[top] + dot + rest if top in self.aliases else target
         level = len(target) - len(target.lstrip("."))
         base = self.package.split(".") if self.package else []
         if level > 1:
