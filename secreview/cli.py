@@ -162,6 +162,76 @@ def _fail(message: str) -> NoReturn:
     sys.exit(EXIT_ERROR)
 
 
+@main.command("bench")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False),
+              help="File-level labels: CSV with the header file,category,vulnerable,cwe.")
+@click.option("--truth", type=click.Path(exists=True, dir_okay=False),
+              help="Line-level labels: a JSON list of {file, start_line, end_line, cwe, acceptable_cwes, kind} "
+                   "[default: FOLDER/truth.json].")
+@click.option("--tools", default="secreview,bandit,semgrep", show_default=True,
+              help="Comma-separated tools to run.")
+@click.option("--semgrep-rules", type=click.Path(exists=True), default=None,
+              help="Local Semgrep rules (file or folder); Semgrep is skipped without them.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=900.0, show_default=True,
+              help="Seconds each tool may run before it is stopped and reported as timed out.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Write results.json, results.md and chart.png to this folder.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="Format of the scorecard on standard output.")
+def bench_command(folder: str, manifest: str | None, truth: str | None, tools: str, semgrep_rules: str | None,
+                  timeout: float, out: str | None, fmt: str) -> None:
+    """Score secreview and its peers on the labelled data set in FOLDER.
+
+    `secreview bench corpus`, run in the secreview repository, scores the
+    bundled corpus (corpus/truth.json). Exit status: 0 when secreview was
+    scored (a peer that is missing, crashes or times out is reported as such),
+    1 when secreview itself failed, 2 when the data set cannot be used."""
+    import json
+    from pathlib import Path
+
+    from secreview.bench import TOOLS, DataError, load_manifest, load_truth, run_bench
+    from secreview.bench import output as bench_output
+
+    root = Path(folder)
+    if not root.is_dir():
+        hint = " (run it in the secreview repository, or give a data set's folder)" if folder == "corpus" else ""
+        _fail(f"bench: {folder}: no such folder{hint}")
+    if manifest and truth:
+        _fail("bench: give --manifest or --truth, not both")
+    wanted = tuple(t.strip().lower() for t in tools.split(",") if t.strip())
+    unknown = [t for t in wanted if t not in TOOLS]
+    if unknown or not wanted:
+        _fail(f"bench: unknown tool(s) {', '.join(unknown) or '(none given)'} (known: {', '.join(TOOLS)})")
+    try:
+        if manifest:
+            data = load_manifest(Path(manifest), root)
+        else:
+            labels = Path(truth) if truth else root / "truth.json"
+            if not labels.is_file():
+                _fail(f"bench: {labels}: no labels (give --manifest CSV or --truth JSON)")
+            data = load_truth(labels, root)
+    except DataError as exc:
+        _fail(f"bench: {exc}")
+
+    def progress(name: str) -> None:
+        click.echo(f"running {name}...", err=True)
+
+    result = run_bench(data, wanted, semgrep_rules=Path(semgrep_rules) if semgrep_rules else None,
+                       timeout=timeout, progress=progress)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        click.echo(bench_output.markdown(result) if fmt == "markdown" else bench_output.text(result), nl=False)
+    if out:
+        written = bench_output.write(result, Path(out))
+        click.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
+    ours = next((r for r in result.runs if r.name == "secreview"), None)
+    if ours is not None and ours.status != "ok":
+        click.echo(f"secreview: bench: secreview {ours.status}: {ours.detail}", err=True)
+        sys.exit(EXIT_FINDINGS)
+
+
 @main.command("rules")
 def rules_command() -> None:
     """List every rule."""

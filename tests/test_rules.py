@@ -1,6 +1,6 @@
 """Pin each rule's behaviour on its fixtures: exact findings, exact silence.
 
-`tests/fixtures/rules/<rule id without "py.">/bad.py` marks every expected
+`corpus/rules/<rule id without "py.">/bad.py` marks every expected
 finding with a trailing `# expect: RULE[, RULE]` comment on the line the
 finding must be reported on; `good.py` holds safe look-alikes a pattern
 matcher would flag and must produce nothing at all.
@@ -24,7 +24,7 @@ from secreview.engine import review
 from secreview.model import Confidence, Finding, Report, Severity
 from secreview.rules import all_rules, get_rule
 
-FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+FIXTURES = Path(__file__).parent.parent / "corpus" / "rules"
 TEST_CODE = FIXTURES / "test-code"
 RULE_IDS = [rule.id for rule in all_rules()]
 

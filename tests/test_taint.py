@@ -20,7 +20,7 @@ from secreview.report import RenderOptions, render
 from secreview.taint.models import ModelError, Models, load_file, load_models
 
 extract_module = importlib.import_module("secreview.taint.extract")
-CORPUS = Path(__file__).parent / "corpus" / "taint"
+CORPUS = Path(__file__).parent.parent / "corpus" / "taint"
 CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
 _EXPECT = re.compile(r"expect:\s*(?P<rules>[\w.\-]+(?:\s*,\s*[\w.\-]+)*)")
 
@@ -38,7 +38,7 @@ def expected(case: Path) -> set[tuple[str, str, int]]:
 
 def test_the_corpus_has_both_kinds_of_case():
     vulnerable = [c for c in CASES if expected(CORPUS / c)]
-    assert len(CASES) >= 50 and len(vulnerable) >= 25 and len(CASES) - len(vulnerable) >= 20
+    assert len(CASES) >= 85 and len(vulnerable) >= 45 and len(CASES) - len(vulnerable) >= 40
     rules = {rule for c in vulnerable for rule, _, _ in expected(CORPUS / c)}
     assert len(rules) == 17, sorted(rules)  # every taint kind's rule is exercised
 
@@ -52,6 +52,31 @@ def test_corpus_case(case):
     want = expected(root)
     assert found == want, f"missed: {sorted(want - found)}; unexpected: {sorted(found - want)}"
     assert report.stats.taint_limits == 0 or case == "50-long-generated-function"
+
+
+_SAFE = re.compile(r"safe:\s*(?P<rules>[\w.\-]+(?:\s*,\s*[\w.\-]+)*)")
+
+
+def test_decoy_labels_name_taint_rules_and_never_an_expected_finding():
+    """`# safe: py.<rule>` marks a safe look-alike (a decoy for the benchmark):
+    the rule is one of the taint rules, and the same line never also expects
+    a finding of that rule. That nothing is reported there is what
+    test_corpus_case checks."""
+    from secreview.rules import all_rules
+
+    taint_rules = {rule.id for rule in all_rules() if rule.taint_kinds}
+    decoys = 0
+    for case in CASES:
+        expect = expected(CORPUS / case)
+        for path in sorted((CORPUS / case).rglob("*.py")):
+            with path.open(encoding="utf-8") as handle:
+                for tok in tokenize.generate_tokens(handle.readline):
+                    if tok.type == tokenize.COMMENT and (match := _SAFE.search(tok.string)):
+                        for rule in (r.strip() for r in match.group("rules").split(",")):
+                            assert rule in taint_rules, (case, path.name, tok.start[0], rule)
+                            assert (rule, path.relative_to(CORPUS / case).as_posix(), tok.start[0]) not in expect
+                            decoys += 1
+    assert decoys >= 150
 
 
 # ------------------------------------------------------------- evidence
@@ -353,7 +378,7 @@ def test_files_claiming_one_module_name_keep_their_own_flows():
     """Every rule fixture folder holds a `bad.py` and a `good.py`: reviewed
     together, sixty files claim two module names. Each keeps its own facts:
     the review of the whole tree is the sum of the folders' reviews."""
-    fixtures = Path(__file__).parent / "fixtures" / "rules"
+    fixtures = Path(__file__).parent.parent / "corpus" / "rules"
     whole = review([str(fixtures)], Config(include_tests=True), root=str(fixtures), jobs=1)
     assert whole.errors == []
     apart = []

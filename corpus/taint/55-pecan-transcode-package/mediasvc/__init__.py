@@ -1,0 +1,1 @@
+"""Media transcoding service (Pecan application)."""

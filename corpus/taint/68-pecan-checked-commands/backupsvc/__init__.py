@@ -1,0 +1,1 @@
+"""Backup agent API (Pecan)."""
