@@ -121,9 +121,10 @@ def _module_names(files: list[SourceFile]
     renames: dict[str, dict[str, str]] = {}  # root -> {top-level name: its unique name}
     aliases: dict[str, dict[str, str]] = {}
     folders: set[str] = set()
+    root_of: dict[str, str] = {}  # path -> its import root
     for source in files:
         name, is_package = module_name(source.path, source.abspath)
-        root = _import_root(source.abspath, name, is_package)
+        root = root_of[source.path] = _import_root(source.abspath, name, is_package)
         above = source.path.split("/")[:-1 - name.count(".") - int(is_package)]
         folders.update(".".join(above[-n:]) for n in (1, 2) if len(above) >= n)
         top, dot, rest = name.partition(".")
@@ -143,11 +144,10 @@ def _module_names(files: list[SourceFile]
             name = f"{name}__{count}"
         taken.add(name)
         names[source.path] = (name, is_package)
-    for source in files:
-        root = _import_root(source.abspath, *module_name(source.path, source.abspath))
+    for path, root in root_of.items():
         changed = {top: unique for top, unique in renames[root].items() if top != unique}
         if changed:
-            aliases[source.path] = changed
+            aliases[path] = changed
     return names, aliases, folders
 
 
