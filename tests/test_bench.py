@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from secreview.bench import load_manifest, load_truth, run_bench
-from secreview.bench.corpus import truth_for
+from secreview.bench.corpus import render, truth_for
 from secreview.bench.cwes import equivalents, matches
 from secreview.bench.data import DataError
 from secreview.bench.score import LINE_TOLERANCE, ToolFinding, score
@@ -286,8 +286,7 @@ def test_bench_usage_errors_exit_2_with_a_message(tmp_path, args, message):
 # ------------------------------------------------------------ our corpus
 def test_the_corpus_truth_is_generated_from_its_labels_and_current():
     entries = truth_for(CORPUS)
-    assert (CORPUS / "truth.json").read_text(encoding="utf-8") == \
-        "[\n" + ",\n".join("  " + json.dumps(e) for e in entries) + "\n]\n", \
+    assert (CORPUS / "truth.json").read_text(encoding="utf-8") == render(entries), \
         "run: python -m secreview.bench.corpus corpus"
     vulnerable = [e for e in entries if e["kind"] == "vulnerable"]
     decoys = [e for e in entries if e["kind"] == "decoy"]

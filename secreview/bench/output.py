@@ -28,10 +28,10 @@ def _row(name: str, metrics: dict[str, Any], file_level: bool) -> list[str]:
     return cells
 
 
-def tables(result: BenchResult) -> list[tuple[str, list[str], list[list[str]]]]:
-    """(title, header, rows) for the tools table and one table per scored tool."""
-    data = result.to_dict()
-    file_level = result.data.level == "file"
+def tables(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(title, header, rows) for the tools table and one table per scored
+    tool, from `BenchResult.to_dict()`."""
+    file_level = data["data_set"]["level"] == "file"
     header = ["tool", "status", "wall (s)", "peak (MiB)", "wall vs secreview", "findings", "precision", "recall",
               "F1", "F2"] + (["TPR - FPR"] if file_level else [])
     rows = []
@@ -58,30 +58,32 @@ def tables(result: BenchResult) -> list[tuple[str, list[str], list[list[str]]]]:
 
 
 def text(result: BenchResult) -> str:
-    lines = [_describe(result), ""]
-    for title, header, rows in tables(result):
+    data = result.to_dict()
+    lines = [_describe(data), ""]
+    for title, header, rows in tables(data):
         widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
         lines.append(title)
         lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths)))
         lines.extend("  ".join(str(c).ljust(w) for c, w in zip(row, widths)) for row in rows)
         lines.append("")
-    lines.append(_mapping_line(result))
+    lines.append(_mapping_line(data))
     return "\n".join(lines).rstrip() + "\n"
 
 
 def markdown(result: BenchResult) -> str:
-    lines = [_describe(result), ""]
-    for title, header, rows in tables(result):
+    data = result.to_dict()
+    lines = [_describe(data), ""]
+    for title, header, rows in tables(data):
         lines += [f"**{title}**", "", "| " + " | ".join(header) + " |",
                   "|" + "|".join(" --- " for _ in header) + "|"]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
         lines.append("")
-    lines.append(_mapping_line(result))
+    lines.append(_mapping_line(data))
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _describe(result: BenchResult) -> str:
-    d = result.to_dict()["data_set"]
+def _describe(data: dict[str, Any]) -> str:
+    d = data["data_set"]
     negatives = d["labels"] - d["vulnerable"]
     kind = ("files (manifest)" if d["level"] == "file"
             else f"line labels (truth; a finding matches within {d['line_tolerance']} lines)")
@@ -89,9 +91,9 @@ def _describe(result: BenchResult) -> str:
             f"{negatives} safe.")
 
 
-def _mapping_line(result: BenchResult) -> str:
-    mapping = result.cwe_mapping()
-    parts = [f"CWE-{cwe} ~ {', '.join(f'CWE-{o}' for o in others)}" for cwe, others in mapping.items() if others]
+def _mapping_line(data: dict[str, Any]) -> str:
+    parts = [f"CWE-{cwe} ~ {', '.join(f'CWE-{o}' for o in others)}"
+             for cwe, others in data["cwe_equivalence"].items() if others]
     return ("CWE equivalence used (parent or child in the catalogue): "
             + ("; ".join(parts) if parts else "none needed (every CWE matched only itself)") + ".")
 
@@ -106,13 +108,13 @@ def chart(result: BenchResult, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(8, 6), dpi=100)
     markers = {"secreview": "o", "bandit": "s", "semgrep": "^"}
     for name, score in result.scores.items():
-        groups = score.to_dict()["groups"]
+        scored = score.to_dict()
         xs, ys = [], []
-        for metrics in groups.values():
-            if metrics.get("fpr") is not None and metrics.get("recall") is not None:
+        for metrics in scored["groups"].values():
+            if metrics["fpr"] is not None and metrics["recall"] is not None:
                 xs.append(metrics["fpr"])
                 ys.append(metrics["recall"])
-        pooled = score.to_dict()["pooled"]
+        pooled = scored["pooled"]
         ax.scatter(xs, ys, marker=markers.get(name, "x"), alpha=0.45, label=f"{name} (per group)")
         if pooled.get("fpr") is not None and pooled.get("recall") is not None:
             ax.scatter([pooled["fpr"]], [pooled["recall"]], marker=markers.get(name, "x"), s=160,

@@ -50,18 +50,14 @@ class Counts:
         self.fn += other.fn
         self.tn += other.tn
 
-    def metrics(self, tn_defined: bool = True) -> dict[str, Any]:
+    def metrics(self) -> dict[str, Any]:
         precision = _ratio(self.tp, self.tp + self.fp)
         recall = _ratio(self.tp, self.tp + self.fn)
-        out: dict[str, Any] = {"tp": self.tp, "fp": self.fp, "fn": self.fn,
-                               "tn": self.tn if tn_defined else None,
-                               "precision": precision, "recall": recall,
-                               "f1": _f_beta(precision, recall, 1.0), "f2": _f_beta(precision, recall, 2.0)}
-        if tn_defined:
-            fpr = _ratio(self.fp, self.fp + self.tn)
-            out.update({"tpr": recall, "fpr": fpr,
-                        "score": None if recall is None or fpr is None else recall - fpr})
-        return out
+        fpr = _ratio(self.fp, self.fp + self.tn)
+        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "tn": self.tn,
+                "precision": precision, "recall": recall,
+                "f1": _f_beta(precision, recall, 1.0), "f2": _f_beta(precision, recall, 2.0),
+                "tpr": recall, "fpr": fpr, "score": None if recall is None or fpr is None else recall - fpr}
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -84,7 +80,6 @@ class Score:
     groups: dict[str, Counts] = field(default_factory=dict)
     group_cwe: dict[str, int] = field(default_factory=dict)
     pooled: Counts = field(default_factory=Counts)
-    tn_defined: bool = True
     # What was not matched, for reading the results: (path, line, cwes) of
     # false-positive findings and (path, line, cwe) of missed labels.
     false_positives: list[tuple[str, int, tuple[int, ...]]] = field(default_factory=list)
@@ -95,12 +90,11 @@ class Score:
         return self.groups.setdefault(name, Counts())
 
     def to_dict(self) -> dict[str, Any]:
-        groups = {name: {"cwe": self.group_cwe[name], **counts.metrics(self.tn_defined)}
+        groups = {name: {"cwe": self.group_cwe[name], **counts.metrics()}
                   for name, counts in sorted(self.groups.items())}
-        pooled = self.pooled.metrics(self.tn_defined)
-        scores = [g["score"] for g in groups.values() if g.get("score") is not None]
-        if self.tn_defined:
-            pooled["average_category_score"] = sum(scores) / len(scores) if scores else None
+        pooled = self.pooled.metrics()
+        scores = [g["score"] for g in groups.values() if g["score"] is not None]
+        pooled["average_category_score"] = sum(scores) / len(scores) if scores else None
         return {"groups": groups, "pooled": pooled,
                 "false_positives": [{"file": p, "line": n, "cwe": list(c)} for p, n, c in self.false_positives],
                 "missed": [{"file": p, "line": n, "cwe": c} for p, n, c in self.missed]}
@@ -113,7 +107,7 @@ def score(data: DataSet, findings: list[ToolFinding]) -> Score:
 
 
 def _score_files(data: DataSet, findings: list[ToolFinding]) -> Score:
-    result = Score(tn_defined=True)
+    result = Score()
     by_file: dict[str, list[ToolFinding]] = {}
     for finding in findings:
         by_file.setdefault(finding.path, []).append(finding)
@@ -141,21 +135,20 @@ def _distance(label: LineLabel, line: int) -> int:
 
 
 def _score_lines(data: DataSet, findings: list[ToolFinding]) -> Score:
-    result = Score(tn_defined=True)
-    by_file: dict[str, list[LineLabel]] = {}
-    for label in data.lines:
-        by_file.setdefault(label.file, []).append(label)
+    result = Score()
+    by_file: dict[str, list[tuple[int, LineLabel]]] = {}  # file -> (index in data.lines, label)
+    for i, label in enumerate(data.lines):
+        by_file.setdefault(label.file, []).append((i, label))
     matched: set[int] = set()  # indexes of findings that matched a label
     hit_labels: set[int] = set()
-    index_of = {id(label): i for i, label in enumerate(data.lines)}
     for number, finding in enumerate(findings):
         # A finding is one claim: it matches the nearest acceptable label
         # (a vulnerable one on a tie), not every label within tolerance.
-        candidates = [label for label in by_file.get(finding.path, ()) if _hits(label, finding)]
+        candidates = [(i, label) for i, label in by_file.get(finding.path, ()) if _hits(label, finding)]
         if candidates:
-            best = min(candidates, key=lambda label: (_distance(label, finding.line), label.kind != "vulnerable"))
+            best, _ = min(candidates, key=lambda c: (_distance(c[1], finding.line), c[1].kind != "vulnerable"))
             matched.add(number)
-            hit_labels.add(index_of[id(best)])
+            hit_labels.add(best)
     for i, label in enumerate(data.lines):
         counts = result.group(f"CWE-{label.cwe}", label.cwe)
         hit = i in hit_labels
