@@ -29,10 +29,10 @@ def main() -> int:
         return run.returncode
     results = json.loads((OUT / "results.json").read_text(encoding="utf-8"))
     data = results["data_set"]
+    labelled = {entry["cwe"] for entry in json.loads((ROOT / "corpus" / "truth.json").read_text(encoding="utf-8"))}
     lines = [
         f"{data['labels']} labels: {data['vulnerable']} vulnerable lines and "
-        f"{data['labels'] - data['vulnerable']} safe look-alikes (decoys), "
-        f"{len({k for k in results['cwe_equivalence']})} CWEs.",
+        f"{data['labels'] - data['vulnerable']} safe look-alikes (decoys), {len(labelled)} CWEs.",
         "",
         "| tool | wall (s) | peak (MiB) | TP | FP | FN | TN | precision | recall | F1 | F2 |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
