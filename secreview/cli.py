@@ -18,9 +18,15 @@ import click
 
 from secreview import __version__
 from secreview.config import Config, ConfigError, find_pyproject, load_config
+from secreview.changes import review_change
 from secreview.engine import ProgressCallback, ReviewError, review
 from secreview.model import Report, Severity, Verdict
 from secreview.report import FORMATS, RenderOptions, render
+from secreview.targets.diff import ChangeSet, DiffError, change_from_patch
+from secreview.targets.paths import review_root
+from secreview.triage.baseline import Baseline, BaselineError
+from secreview.triage.baseline import apply as apply_baseline
+from secreview.triage.baseline import load as load_baseline
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _PROGRESS_MIN_FILES = 5
@@ -102,13 +108,28 @@ def main() -> None:
               help="Report paths relative to this folder (default: the current folder).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes for the per-file work (default: one per CPU).")
+@click.option("--diff", "diff_base", is_flag=False, flag_value="", default=None, metavar="[BASE]",
+              help="Report only the findings the change from git revision BASE to the working tree introduces "
+                   "(default BASE: the merge base with the upstream branch, else HEAD~1). The whole project "
+                   "is still analysed, on both sides of the change.")
+@click.option("--diff-file", type=click.Path(dir_okay=False, allow_dash=True), default=None, metavar="PATCH",
+              help="Like --diff, for a unified diff already applied to the files under review "
+                   "(paths relative to the review root; '-' reads standard input).")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Hide the findings recorded in FILE (see `secreview baseline create`); "
+                   "entries that match nothing are reported as stale.")
 @click.option("-q", "--quiet", is_flag=True,
               help="No progress bar, and no summary on standard error when writing to --output.")
 def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
                    exclude: tuple[str, ...], disable: tuple[str, ...], severities: tuple[str, ...],
                    include_tests: bool | None, show_suppressed: bool, max_file_size: int | None,
-                   config_path: str | None, root: str | None, jobs: int | None, quiet: bool) -> None:
-    """Review every Python file under PATHS (default: the current folder)."""
+                   config_path: str | None, root: str | None, jobs: int | None, diff_base: str | None,
+                   diff_file: str | None, baseline_path: str | None, quiet: bool) -> None:
+    """Review every Python file under PATHS (default: the current folder).
+
+    With --diff or --diff-file, review a change: report only what it introduces."""
+    if diff_base is not None and diff_file is not None:
+        _fail("give --diff or --diff-file, not both")
     targets = list(paths) or ["."]
     try:
         config = load_config(config_path or find_pyproject(targets[0]))
@@ -122,18 +143,54 @@ def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on
         include_tests=include_tests,
         max_file_size=max_file_size,
     )
+    baseline = _load_baseline(baseline_path) if baseline_path else None
     show_progress = not quiet and sys.stderr.isatty()
+    review_root_dir = os.path.abspath(root) if root else review_root(targets)
     try:
         with _progress(show_progress) as callback:
-            report = review(targets, config, root=os.path.abspath(root) if root else None, progress=callback,
-                            jobs=jobs)
+            if diff_base is None and diff_file is None:
+                report = review(targets, config, root=review_root_dir, progress=callback, jobs=jobs)
+            else:
+                change, old = _change(review_root_dir, diff_base, diff_file)
+                report = review_change(targets, change, old, config, root=review_root_dir, jobs=jobs,
+                                       progress=callback)
     except ReviewError as exc:
         _fail(str(exc))
+    except DiffError as exc:
+        _fail(f"diff: {exc}")
+    if baseline is not None:
+        apply_baseline(report, baseline, report.change.preexisting if report.change is not None else None)
     text = render(report, fmt, RenderOptions(show_suppressed=show_suppressed))
     _emit(text, output)
     if output and not quiet:
         click.echo(f"{report.summary} Report written to {output}.", err=True)
     sys.exit(exit_code(report, config))
+
+
+def _change(root: str, diff_base: str | None, diff_file: str | None) -> tuple[ChangeSet, dict[str, bytes]]:
+    from secreview.targets.git import GitError, change_against, default_base
+
+    if diff_file is not None:
+        try:
+            if diff_file == "-":
+                data = sys.stdin.buffer.read()
+            else:
+                with open(diff_file, "rb") as handle:
+                    data = handle.read()
+        except OSError as exc:
+            _fail(f"cannot read {diff_file}: {exc.strerror or exc}")
+        return change_from_patch(data, root, description=f"patch {diff_file}")
+    try:
+        return change_against(root, diff_base or default_base(root))
+    except GitError as exc:
+        _fail(f"diff: {exc}")
+
+
+def _load_baseline(path: str) -> Baseline:
+    try:
+        return load_baseline(path)
+    except BaselineError as exc:
+        _fail(f"baseline: {exc}")
 
 
 def exit_code(report: Report, config: Config) -> int:
@@ -230,6 +287,58 @@ def bench_command(folder: str, manifest: str | None, truth: str | None, tools: s
     if ours is not None and ours.status != "ok":
         click.echo(f"secreview: bench: secreview {ours.status}: {ours.detail}", err=True)
         sys.exit(EXIT_FINDINGS)
+
+
+@main.group("baseline")
+def baseline_group() -> None:
+    """Accept today's findings, so reviews report only new ones (--baseline)."""
+
+
+@baseline_group.command("create")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=".secreview-baseline.json",
+              show_default=True, help="Where to write the baseline.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out paths matching GLOB (repeatable).")
+@click.option("--include-tests/--no-include-tests", default=None,
+              help="Record the findings of every rule in test code too (use the same setting when reviewing).")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+              help="pyproject.toml to read [tool.secreview] from (default: the nearest one).")
+@click.option("--root", type=click.Path(exists=True, file_okay=False),
+              help="Record paths relative to this folder (default: the current folder).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes.")
+def baseline_create_command(paths: tuple[str, ...], output: str, exclude: tuple[str, ...],
+                            include_tests: bool | None, config_path: str | None, root: str | None,
+                            jobs: int | None) -> None:
+    """Review PATHS (default: the current folder) and record every finding.
+
+    Findings are recorded by rule, file, enclosing function and code, with a
+    count, never by line number: edits elsewhere in the file keep them
+    hidden, and one more copy of a recorded defect is reported. A review that
+    is incomplete writes no baseline (exit 2)."""
+    import json
+
+    from secreview.triage.baseline import create
+
+    targets = list(paths) or ["."]
+    try:
+        config = load_config(config_path or find_pyproject(targets[0]))
+    except ConfigError as exc:
+        _fail(f"configuration error: {exc}")
+    config = config.merged(exclude=exclude or None, include_tests=include_tests)
+    try:
+        report = review(targets, config, root=os.path.abspath(root) if root else None, jobs=jobs)
+    except ReviewError as exc:
+        _fail(str(exc))
+    if report.verdict is Verdict.INCOMPLETE:
+        for error in report.errors:
+            click.echo(f"  {error.path}: {error.reason}", err=True)
+        _fail("baseline: the review is incomplete, so no baseline was written (it would hide nothing "
+              "in the files above and read as complete)")
+    baseline = create(report.findings + report.suppressed)
+    _emit(json.dumps(baseline.to_dict(), indent=2) + "\n", output)
+    total = sum(e.count for e in baseline.entries.values())
+    click.echo(f"Recorded {total} finding(s) as {len(baseline.entries)} entr{'y' if len(baseline.entries) == 1 else 'ies'} "
+               f"in {output}.", err=True)
 
 
 @main.command("rules")

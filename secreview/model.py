@@ -219,6 +219,11 @@ class Report:
     rules_run: list[str] = field(default_factory=list)
     # Severity of each rule run, after configured overrides.
     rule_severity: dict[str, Severity] = field(default_factory=dict)
+    # Set by the steps that ran (objects with to_dict()): what a change review
+    # compared (secreview.changes.ChangeScope) and what a baseline hid
+    # (secreview.triage.baseline.BaselineResult).
+    change: Any = None
+    baseline: Any = None
 
     @property
     def verdict(self) -> Verdict:
@@ -255,6 +260,8 @@ class Report:
             "stats": self.stats.to_dict(),
             "errors": [e.to_dict() for e in self.errors],
             "findings": [f.to_dict() for f in self.findings],
+            **({"change": self.change.to_dict()} if self.change is not None else {}),
+            **({"baseline": self.baseline.to_dict()} if self.baseline is not None else {}),
         }
 
 

@@ -26,3 +26,33 @@ def render(report: Report, fmt: str, options: RenderOptions | None = None) -> st
     module = importlib.import_module(f"{__name__}.{_MODULES[fmt]}")
     text: str = module.render(report, options or RenderOptions())
     return text
+
+
+def scope_sentences(report: Report) -> list[str]:
+    """What a change review compared and what a baseline hid, in sentences
+    every human-facing format shows."""
+    out: list[str] = []
+    change = report.change
+    if change is not None:
+        if not change.python_files:
+            out.append(f"Change {change.description}: {change.files_changed} file(s) changed, none of them "
+                       "Python source, so there was nothing to review.")
+        else:
+            out.append(f"Change {change.description}: {change.files_changed} file(s) changed, "
+                       f"{len(change.python_files)} of them Python; the whole project was analysed on both "
+                       "sides and only findings the change introduces are reported.")
+        if change.preexisting:
+            out.append(f"{len(change.preexisting)} finding(s) already present before the change are not reported.")
+        out += [f"Skipped {item}." for item in change.skipped]
+        out += [f"The old side of {e.path} could not be analysed ({e.reason}); its findings all count as new."
+                for e in change.base_errors]
+    baseline = report.baseline
+    if baseline is not None:
+        out.append(f"{len(baseline.hidden)} finding(s) hidden by the baseline {baseline.source}.")
+        if baseline.stale:
+            out.append(f"{len(baseline.stale)} baseline entr{'y' if len(baseline.stale) == 1 else 'ies'} "
+                       "matched nothing and can be removed (fixed, or changed beyond recognition):")
+            out += [f"  stale: {entry.path} {entry.rule} in {entry.scope}: {entry.code[:80]!r}"
+                    + (f" ({missing} of {entry.count})" if missing != entry.count else "")
+                    for entry, missing in baseline.stale]
+    return out

@@ -6,7 +6,7 @@ import re
 
 from secreview.cwe import cwe_title
 from secreview.model import Report, Verdict
-from secreview.report import RenderOptions
+from secreview.report import RenderOptions, scope_sentences
 
 
 def _cell(text: str) -> str:
@@ -58,6 +58,9 @@ def render(report: Report, options: RenderOptions) -> str:
         out += [f"- `{f.path}:{f.line}` {f.rule}: {_cell(f.message)} ({_cell(f.suppressed_by or '')})"
                 for f in report.suppressed]
         out.append("")
+    notes = scope_sentences(report)
+    if notes:
+        out += [f"- {_cell(n.strip())}" for n in notes] + [""]
     s = report.stats
     out.append(f"_Analysed {_count(s.files_analyzed, 'file')}, {_count(s.functions_analyzed, 'function')}, "
                f"{_count(s.lines_analyzed, 'line')}; skipped {s.files_skipped}; suppressed {s.suppressed}; "

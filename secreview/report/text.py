@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from secreview.cwe import cwe_title
 from secreview.model import Finding, Report, Verdict
-from secreview.report import RenderOptions
+from secreview.report import RenderOptions, scope_sentences
 
 
 def render(report: Report, options: RenderOptions) -> str:
@@ -28,6 +28,9 @@ def render(report: Report, options: RenderOptions) -> str:
             out.append(f"  {finding.path}:{finding.line} {finding.rule} - {finding.message} "
                        f"[{finding.suppressed_by}]")
         out.append("")
+    notes = scope_sentences(report)
+    if notes:
+        out += notes + [""]
     out.append(_coverage(report))
     return "\n".join(out).rstrip() + "\n"
 

@@ -1,0 +1,147 @@
+"""Review a change: analyse the project as a whole on both sides of the change
+and report only the findings the change introduces.
+
+The new side is a folder on disk (the working tree, or the files a code host
+returned). The old side is built beside it in a temporary folder: the same
+Python files, with the changed ones put back as they were. Both sides go
+through the same `review`, so a flow that the change makes possible without
+touching its lines (a removed sanitiser or check) is reported, and old code
+that only moved is not. Never prints, never exits.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from secreview.config import Config
+from secreview.engine import ProgressCallback, review
+from secreview.model import FileError, Finding, Report
+from secreview.targets.diff import ChangeSet, DiffError, FileChange
+from secreview.targets.paths import discover, relative_path
+from secreview.triage.introduced import introduced
+
+
+@dataclass
+class ChangeScope:
+    """What a change review covered, for the report."""
+
+    description: str
+    files_changed: int = 0
+    python_files: list[str] = field(default_factory=list)
+    # New-side findings the old side already had (not reported).
+    preexisting: list[Finding] = field(default_factory=list)
+    # Old-side files that could not be analysed: their findings count as new.
+    base_errors: list[FileError] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # changed files not reviewed, and why
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "description": self.description,
+            "files_changed": self.files_changed,
+            "python_files": list(self.python_files),
+            "preexisting_findings": len(self.preexisting),
+            "base_errors": [e.to_dict() for e in self.base_errors],
+            "skipped": list(self.skipped),
+        }
+
+
+def review_change(targets: list[str], change: ChangeSet, old_contents: dict[str, bytes], config: Config | None = None,
+                  *, root: str, jobs: int | None = None, progress: ProgressCallback | None = None) -> Report:
+    """The new side's review, keeping only the findings `change` introduces.
+
+    `targets` and `root` name the new side on disk; `old_contents` holds the
+    old side of each changed Python file that existed before (by old path).
+    `report.change` says what was compared; findings the old side already had
+    are counted there, not listed."""
+    config = config or Config()
+    root = os.path.abspath(root)
+    python = change.python_files()
+    scope = ChangeScope(change.description, files_changed=len(change.files),
+                        python_files=sorted(f.path for f in python))
+    scope.skipped = [f"{f.path}: binary file" for f in change.files if f.binary]
+    if not python:
+        # Nothing a Python review could see changed: say so instead of analysing.
+        report = Report(root=root)
+        report.change = scope
+        return report
+    new = review(targets, config, root=root, jobs=jobs, progress=progress)
+    with tempfile.TemporaryDirectory(prefix="secreview-base-") as base_root:
+        _build_old_side(targets, root, base_root, change, old_contents, config)
+        old_targets = [os.path.join(base_root, relative_path(os.path.abspath(t), root)) for t in targets]
+        old_targets = [t for t in old_targets if os.path.exists(t)] or [base_root]
+        old = review(old_targets, config, root=base_root, jobs=jobs)
+    scope.base_errors = [e for e in old.errors if not e.reason.startswith("no Python files")]
+    unreadable_old = {e.path for e in scope.base_errors}
+    comparable = [f for f in old.findings + old.suppressed if f.path not in unreadable_old]
+    fresh, kept = introduced(new.findings, comparable, change.renames())
+    fresh_suppressed, _ = introduced(new.suppressed, comparable, change.renames())
+    _explain_enabled_flows(fresh, change)
+    new.findings = fresh
+    new.suppressed = fresh_suppressed
+    new.stats.suppressed = len(fresh_suppressed)
+    scope.preexisting = kept
+    new.change = scope
+    return new
+
+
+def _inside(base: str, rel: str) -> str:
+    target = os.path.normpath(os.path.join(base, rel))
+    if os.path.commonpath([target, base]) != base:
+        raise DiffError(f"path {rel!r} leaves the project")
+    return target
+
+
+def _build_old_side(targets: list[str], root: str, base_root: str, change: ChangeSet,
+                    old_contents: dict[str, bytes], config: Config) -> None:
+    """Copy the new side's Python files under `base_root`, then undo the change."""
+    base_root = os.path.abspath(base_root)
+    found = discover(targets, root, list(config.exclude))
+    for source in found.files:
+        if os.path.isabs(source.path):
+            continue  # outside the review root: not part of the project's layout
+        destination = _inside(base_root, source.path)
+        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        try:
+            shutil.copyfile(source.abspath, destination)
+        except OSError:
+            continue  # the new side's review reports an unreadable file
+    for item in change.python_files():
+        if item.new_path is not None:
+            target = _inside(base_root, item.new_path)
+            if os.path.isfile(target):
+                os.remove(target)
+    for item in change.python_files():
+        if item.old_path is None or item.old_path not in old_contents:
+            continue
+        destination = _inside(base_root, item.old_path)
+        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        with open(destination, "wb") as handle:
+            handle.write(old_contents[item.old_path])
+
+
+def _touches(finding: Finding, by_path: dict[str, FileChange]) -> bool:
+    spots = [(finding.path, line) for line in range(finding.line, finding.end_line + 1)]
+    spots += [(step.path, step.line) for step in finding.trace]
+    return any(line in by_path[path].added for path, line in spots if path in by_path)
+
+
+def _explain_enabled_flows(findings: list[Finding], change: ChangeSet) -> None:
+    """A new finding on unchanged lines: say which removal made it possible."""
+    by_path = change.by_new_path()
+    for finding in findings:
+        if _touches(finding, by_path):
+            continue
+        paths = [finding.path] + [step.path for step in finding.trace]
+        places = []
+        for path in dict.fromkeys(paths):
+            item = by_path.get(path)
+            if item is not None and item.removed_at:
+                places.extend(f"{path}:{line}" for line in sorted(item.removed_at))
+        where = f" (lines removed before {', '.join(places[:3])})" if places else ""
+        finding.explanation = (f"{finding.explanation} The finding's own lines and evidence did not change: "
+                               f"the change made it possible by removing or altering code on the way{where}."
+                               ).strip()
