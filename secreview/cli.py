@@ -112,6 +112,9 @@ def main() -> None:
               help="Report only the findings the change from git revision BASE to the working tree introduces "
                    "(default BASE: the merge base with the upstream branch, else HEAD~1). The whole project "
                    "is still analysed, on both sides of the change.")
+@click.option("--tracked-only", is_flag=True,
+              help="With --diff: leave new files git does not track out of the change, as a commit would "
+                   "(the pre-commit hook uses this).")
 @click.option("--diff-file", type=click.Path(dir_okay=False, allow_dash=True), default=None, metavar="PATCH",
               help="Like --diff, for a unified diff already applied to the files under review "
                    "(paths relative to the review root; '-' reads standard input).")
@@ -124,12 +127,14 @@ def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on
                    exclude: tuple[str, ...], disable: tuple[str, ...], severities: tuple[str, ...],
                    include_tests: bool | None, show_suppressed: bool, max_file_size: int | None,
                    config_path: str | None, root: str | None, jobs: int | None, diff_base: str | None,
-                   diff_file: str | None, baseline_path: str | None, quiet: bool) -> None:
+                   tracked_only: bool, diff_file: str | None, baseline_path: str | None, quiet: bool) -> None:
     """Review every Python file under PATHS (default: the current folder).
 
     With --diff or --diff-file, review a change: report only what it introduces."""
     if diff_base is not None and diff_file is not None:
         _fail("give --diff or --diff-file, not both")
+    if tracked_only and diff_base is None:
+        _fail("--tracked-only needs --diff")
     targets = list(paths) or ["."]
     try:
         config = load_config(config_path or find_pyproject(targets[0]))
@@ -151,7 +156,7 @@ def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on
             if diff_base is None and diff_file is None:
                 report = review(targets, config, root=review_root_dir, progress=callback, jobs=jobs)
             else:
-                change, old = _change(review_root_dir, diff_base, diff_file)
+                change, old = _change(review_root_dir, diff_base, diff_file, tracked_only)
                 report = review_change(targets, change, old, config, root=review_root_dir, jobs=jobs,
                                        progress=callback)
     except ReviewError as exc:
@@ -167,7 +172,8 @@ def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on
     sys.exit(exit_code(report, config))
 
 
-def _change(root: str, diff_base: str | None, diff_file: str | None) -> tuple[ChangeSet, dict[str, bytes]]:
+def _change(root: str, diff_base: str | None, diff_file: str | None,
+            tracked_only: bool) -> tuple[ChangeSet, dict[str, bytes]]:
     from secreview.targets.git import GitError, change_against, default_base
 
     if diff_file is not None:
@@ -181,7 +187,7 @@ def _change(root: str, diff_base: str | None, diff_file: str | None) -> tuple[Ch
             _fail(f"cannot read {diff_file}: {exc.strerror or exc}")
         return change_from_patch(data, root, description=f"patch {diff_file}")
     try:
-        return change_against(root, diff_base or default_base(root))
+        return change_against(root, diff_base or default_base(root), untracked=not tracked_only)
     except GitError as exc:
         _fail(f"diff: {exc}")
 
@@ -376,3 +382,7 @@ def explain_command(rule_id: str) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+from secreview.cli_gerrit import gerrit_command  # noqa: E402
+main.add_command(gerrit_command)
+from secreview.cli_github import github_command  # noqa: E402
+main.add_command(github_command)

@@ -58,9 +58,13 @@ def default_base(root: str) -> str:
                    "(give one, e.g. --diff main)")
 
 
-def change_against(root: str, base: str) -> tuple[ChangeSet, dict[str, bytes]]:
+def change_against(root: str, base: str, *, untracked: bool = True) -> tuple[ChangeSet, dict[str, bytes]]:
     """The change from `base` to the working tree under `root`, and the old
-    contents of its Python files (by old path, relative to `root`)."""
+    contents of its Python files (by old path, relative to `root`).
+
+    With `untracked` false, new files git does not track are left out of the
+    change (they stay in the project on both sides): what a pre-commit hook
+    wants, since the commit will not hold them."""
     if base.startswith("-"):
         raise GitError(f"{base!r} is not a revision")
     _in_repository(root)
@@ -71,7 +75,8 @@ def change_against(root: str, base: str) -> tuple[ChangeSet, dict[str, bytes]]:
     diff = _git(root, "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--relative", "-M",
                 "--src-prefix=a/", "--dst-prefix=b/", commit, "--")
     change = parse_diff(diff.stdout, description=f"git diff {base}")
-    _add_untracked(root, change)
+    if untracked:
+        _add_untracked(root, change)
     label = commit[:12] if commit.startswith(base.lower()) and len(base) >= 7 else f"{base} ({commit[:12]})"
     change.description = f"{label} to the working tree"
     old: dict[str, bytes] = {}
