@@ -896,6 +896,9 @@ class _FunctionWalker:
             label = self.models.source_for(path)
             if label is not None:
                 return self._source_labels(label, self.ctx.source_of(node, 60), node, path)
+            if path in self.models.no_propagation:
+                self.ev(value)  # calls inside still meet their sinks
+                return EMPTY
         owner = self.attr_owner(value)
         base = self.ev(value)
         if owner is not None:
