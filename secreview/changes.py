@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,7 @@ def review_change(targets: list[str], change: ChangeSet, old_contents: dict[str,
     `report.change` says what was compared; findings the old side already had
     are counted there, not listed."""
     config = config or Config()
+    started = time.perf_counter()
     root = os.path.abspath(root)
     python = change.python_files()
     scope = ChangeScope(change.description, files_changed=len(change.files),
@@ -85,6 +87,7 @@ def review_change(targets: list[str], change: ChangeSet, old_contents: dict[str,
     new.stats.suppressed = len(fresh_suppressed)
     scope.preexisting = kept
     new.change = scope
+    new.stats.seconds = time.perf_counter() - started  # both sides
     return new
 
 
