@@ -6,12 +6,15 @@ returned). The old side is built beside it in a temporary folder: the same
 Python files, with the changed ones put back as they were. Both sides go
 through the same `review`, so a flow that the change makes possible without
 touching its lines (a removed sanitiser or check) is reported, and old code
-that only moved is not. Never prints, never exits.
+that only moved is not. An old finding is reported again when the change
+rewrote a line of it (its sink, source or a step now reads differently).
+Never prints, never exits.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -80,9 +83,10 @@ def review_change(targets: list[str], change: ChangeSet, old_contents: dict[str,
     unreadable_old = {e.path for e in scope.base_errors}
     comparable = [f for f in old.findings + old.suppressed if f.path not in unreadable_old]
     fresh, kept = introduced(new.findings, comparable, change.renames())
+    fresh, kept = _retouched(fresh, kept, change, root, old_contents)
     fresh_suppressed, _ = introduced(new.suppressed, comparable, change.renames())
     _explain_enabled_flows(fresh, change)
-    new.findings = fresh
+    new.findings = sorted(fresh, key=Finding.sort_key)
     new.suppressed = fresh_suppressed
     new.stats.suppressed = len(fresh_suppressed)
     scope.preexisting = kept
@@ -126,10 +130,48 @@ def _build_old_side(targets: list[str], root: str, base_root: str, change: Chang
             handle.write(old_contents[item.old_path])
 
 
-def _touches(finding: Finding, by_path: dict[str, FileChange]) -> bool:
+_SPACE = re.compile(r"\s+")
+
+
+def _retouched(fresh: list[Finding], kept: list[Finding], change: ChangeSet, root: str,
+               old_contents: dict[str, bytes]) -> tuple[list[Finding], list[Finding]]:
+    """Old findings whose sink, source or a step now sits on a line with new
+    text are reported too: the change rewrote part of the flow, and its
+    reviewer should look again. A line the change only moved, re-indented or
+    re-wrapped is not new text: with white space removed, it still occurs in
+    the old side of the changed files."""
+    by_path = change.by_new_path()
+    old_blob = "\x00".join(_SPACE.sub("", data.decode("utf-8", "replace")) for data in old_contents.values())
+    new_lines: dict[str, list[str]] = {}
+
+    def rewritten(path: str, line: int) -> bool:
+        item = by_path.get(path)
+        if item is None or line not in item.added:
+            return False
+        if path not in new_lines:
+            try:
+                with open(_inside(root, path), "rb") as handle:
+                    new_lines[path] = handle.read().decode("utf-8", "replace").splitlines()
+            except (OSError, DiffError):
+                new_lines[path] = []
+        lines = new_lines[path]
+        text = _SPACE.sub("", lines[line - 1]) if 0 < line <= len(lines) else ""
+        return len(text) > 3 and text not in old_blob
+
+    again = [f for f in kept if any(rewritten(p, ln) for p, ln in _spots(f))]
+    if not again:
+        return fresh, kept
+    chosen = {id(f) for f in again}
+    return ([*fresh, *again], [f for f in kept if id(f) not in chosen])
+
+
+def _spots(finding: Finding) -> list[tuple[str, int]]:
     spots = [(finding.path, line) for line in range(finding.line, finding.end_line + 1)]
-    spots += [(step.path, step.line) for step in finding.trace]
-    return any(line in by_path[path].added for path, line in spots if path in by_path)
+    return spots + [(step.path, step.line) for step in finding.trace]
+
+
+def _touches(finding: Finding, by_path: dict[str, FileChange]) -> bool:
+    return any(line in by_path[path].added for path, line in _spots(finding) if path in by_path)
 
 
 def _explain_enabled_flows(findings: list[Finding], change: ChangeSet) -> None:

@@ -138,6 +138,22 @@ def test_removing_a_sanitiser_is_reported_though_the_flow_lines_did_not_change(r
     assert "made it possible by removing or altering code on the way (lines removed before tools.py:6)" in explanation
 
 
+def test_rewriting_a_step_of_an_old_flow_reports_it_again(repo: Path, cli) -> None:
+    write(repo, "jobs.py", "import subprocess\n\nfrom flask import request\n\nfrom app import app\n\n\n"
+          '@app.route("/job")\ndef job():\n    name = request.args["name"]\n    cmd = "run-job " + name\n'
+          "    subprocess.run(cmd, shell=True, check=False)\n    return \"ok\"\n")
+    commit(repo, "jobs")
+    edit(repo, "jobs.py", 'cmd = "run-job " + name', 'cmd = "run-job --verbose " + name')
+    run = cli("review", "--diff", "HEAD", "-f", "json", "-q")
+    assert findings(run) == [("py.shell-injection", "jobs.py", 12, [78])]
+    assert [s["line"] for s in run.json()["findings"][0]["trace"]] == [10, 11, 12]
+    # Spacing that step differently (the same code) is not a rewrite.
+    git(repo, "checkout", "jobs.py")
+    edit(repo, "jobs.py", 'cmd = "run-job " + name', 'cmd  =  "run-job "  +  name')
+    run = cli("review", "--diff", "HEAD", "-f", "json", "-q")
+    assert (run.json()["findings"], run.json()["change"]["preexisting_findings"]) == ([], 2)
+
+
 def test_rename_with_an_edit_reports_only_the_new_defect(repo: Path, cli) -> None:
     git(repo, "mv", "app.py", "service.py")
     edit(repo, "service.py", 'db.execute("SELECT * FROM users WHERE name = ?", (name,))',
