@@ -41,6 +41,9 @@ class ChangeScope:
     # Old-side files that could not be analysed: their findings count as new.
     base_errors: list[FileError] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # changed files not reviewed, and why
+    # False when only the change's own files were at hand (a code host's API):
+    # flows through the rest of the project were not followed.
+    whole_project: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,23 +53,27 @@ class ChangeScope:
             "preexisting_findings": len(self.preexisting),
             "base_errors": [e.to_dict() for e in self.base_errors],
             "skipped": list(self.skipped),
+            "whole_project": self.whole_project,
         }
 
 
 def review_change(targets: list[str], change: ChangeSet, old_contents: dict[str, bytes], config: Config | None = None,
-                  *, root: str, jobs: int | None = None, progress: ProgressCallback | None = None) -> Report:
+                  *, root: str, jobs: int | None = None, progress: ProgressCallback | None = None,
+                  whole_project: bool = True) -> Report:
     """The new side's review, keeping only the findings `change` introduces.
 
     `targets` and `root` name the new side on disk; `old_contents` holds the
     old side of each changed Python file that existed before (by old path).
     `report.change` says what was compared; findings the old side already had
-    are counted there, not listed."""
+    are counted there, not listed. `whole_project` false says that the new
+    side holds only the change's files (a code host's API), so the report
+    does not claim the rest of the project was analysed."""
     config = config or Config()
     started = time.perf_counter()
     root = os.path.abspath(root)
     python = change.python_files()
     scope = ChangeScope(change.description, files_changed=len(change.files),
-                        python_files=sorted(f.path for f in python))
+                        python_files=sorted(f.path for f in python), whole_project=whole_project)
     scope.skipped = [f"{f.path}: binary file" for f in change.files if f.binary]
     if not python:
         # Nothing a Python review could see changed: say so instead of analysing.

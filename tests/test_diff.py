@@ -361,3 +361,13 @@ def test_baseline_and_diff_together(repo: Path, cli) -> None:
     assert findings(run) == [("py.sql-injection", "app.py", 20, [89])]
     # The recorded defect is neither new nor shown, so the baseline entry is not stale.
     assert run.json()["baseline"]["stale"] == []
+
+
+def test_no_newline_markers_are_not_lines(tmp_path: Path) -> None:
+    patch = ("--- a/m.py\n+++ b/m.py\n@@ -1,2 +1,2 @@\n a = 1\n-b = 2\n\\ No newline at end of file\n"
+             "+b = 3\n\\ No newline at end of file\n")
+    (tmp_path / "m.py").write_text("a = 1\nb = 3", encoding="utf-8")
+    change, old = change_from_patch(patch, str(tmp_path))
+    [item] = change.files
+    assert (item.added, item.commentable, item.removed_at) == ({2}, {1, 2}, {2})
+    assert old == {"m.py": b"a = 1\nb = 2\n"}

@@ -38,9 +38,12 @@ def scope_sentences(report: Report) -> list[str]:
             out.append(f"Change {change.description}: {change.files_changed} file(s) changed, none of them "
                        "Python source, so there was nothing to review.")
         else:
+            how = ("the whole project was analysed on both sides" if change.whole_project else
+                   "only the changed files were at hand and were analysed on both sides, so flows through "
+                   "the rest of the project were not followed")
             out.append(f"Change {change.description}: {change.files_changed} file(s) changed, "
-                       f"{len(change.python_files)} of them Python; the whole project was analysed on both "
-                       "sides and only findings the change introduces are reported.")
+                       f"{len(change.python_files)} of them Python; {how}, and only findings the change "
+                       "introduces are reported.")
         if change.preexisting:
             out.append(f"{len(change.preexisting)} finding(s) already present before the change are not reported.")
         out += [f"Skipped {item}." for item in change.skipped]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from unidiff import PatchedFile, PatchSet
+from unidiff.constants import LINE_TYPE_NO_NEWLINE
 from unidiff.errors import UnidiffParseError
 
 # A diff larger than this is refused rather than parsed into memory.
@@ -166,6 +167,8 @@ def _file_change(patched: PatchedFile, description: str) -> FileChange:
         previous_removed = False
         next_target = hunk.target_start
         for line in hunk:
+            if line.line_type == LINE_TYPE_NO_NEWLINE:
+                continue
             if line.is_added:
                 added.add(line.target_line_no)
                 commentable.add(line.target_line_no)
@@ -196,6 +199,8 @@ def old_text(new_text: str, patched: PatchedFile, path: str) -> str:
         out.extend(new_lines[cursor:start])
         cursor = start
         for line in hunk:
+            if line.line_type == LINE_TYPE_NO_NEWLINE:
+                continue
             if line.is_removed:
                 out.append(line.value)
             else:

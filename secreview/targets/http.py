@@ -107,15 +107,15 @@ class HostClient:
         code = response.status_code
         excerpt = redact(response.text[:200].strip(), self.secrets).replace("\n", " ")
         detail = f": {excerpt}" if excerpt else ""
+        if code == 429 or (code == 403 and response.headers.get("x-ratelimit-remaining") == "0"):
+            wait = response.headers.get("retry-after")
+            return (f"{self.name}: {method} {shown}: rate limited (HTTP {code})"
+                    + (f"; retry after {wait} s" if wait else ""))
         if code in (401, 403):
             return (f"{self.name}: {method} {shown}: authentication failed or not allowed (HTTP {code}); "
                     f"check the credentials{detail}")
         if code == 404:
             return f"{self.name}: {method} {shown}: not found (HTTP 404){detail}"
-        if code == 429 or (code == 403 and response.headers.get("x-ratelimit-remaining") == "0"):
-            wait = response.headers.get("retry-after")
-            return (f"{self.name}: {method} {shown}: rate limited (HTTP {code})"
-                    + (f"; retry after {wait} s" if wait else ""))
         return f"{self.name}: {method} {shown}: HTTP {code}{detail}"
 
     def json(self, response: httpx.Response) -> Any:
