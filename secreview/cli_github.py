@@ -1,0 +1,82 @@
+"""`secreview github`: review a GitHub pull request and, with --post, post
+one review with line comments. The work is in secreview.targets.github;
+this module parses options, prints and exits (see docs/github.md).
+
+Exit codes as for `secreview review`: 0 clean, 1 a finding at or above
+--fail-on, 2 an error (nothing is posted) or an incomplete review.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from secreview.cli import _emit, _fail, exit_code
+from secreview.config import ConfigError, find_pyproject, load_config
+from secreview.model import Severity
+
+# Kept here, not imported, so `secreview` starts without loading httpx.
+DEFAULT_API_URL = "https://api.github.com"
+
+_SEVERITIES = [s.label for s in Severity]
+
+
+@click.command("github")
+@click.option("--repo", required=True, metavar="OWNER/NAME", help="The repository, e.g. octocat/hello-world.")
+@click.option("--pr", "number", required=True, type=click.IntRange(min=1), metavar="N",
+              help="The pull request's number.")
+@click.option("--post", is_flag=True,
+              help="Post the review (needs GITHUB_TOKEN); without it, print the review JSON instead.")
+@click.option("--api-url", default=None, metavar="URL",
+              help=f"The REST API [default: $GITHUB_API_URL or {DEFAULT_API_URL}].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the review JSON to FILE instead of standard output.")
+@click.option("--fail-on", type=click.Choice(_SEVERITIES), default=None,
+              help="Exit 1 only for findings at or above this severity [default: low].")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+              help="pyproject.toml to read [tool.secreview] from (default: the nearest one).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds to wait for each answer from GitHub.")
+def github_command(repo: str, number: int, post: bool, api_url: str | None, output: str | None,
+                   fail_on: str | None, config_path: str | None, timeout: float) -> None:
+    """Review pull request N of OWNER/NAME on GitHub: only what it introduces.
+
+    The token comes from GITHUB_TOKEN (needed for --post and private
+    repositories); it is never printed."""
+    from secreview.engine import ReviewError
+    from secreview.targets.diff import DiffError
+    from secreview.targets.github import connect, parse_repo, post_review, review_pull_request
+    from secreview.targets.http import HostError
+
+    try:
+        repo = parse_repo(repo)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--repo") from None
+    token = os.environ.get("GITHUB_TOKEN", "").strip() or None
+    if post and token is None:
+        _fail("github: --post needs a token in GITHUB_TOKEN (with write access to pull requests)")
+    try:
+        config = load_config(config_path or find_pyproject("."))
+    except ConfigError as exc:
+        _fail(f"configuration error: {exc}")
+    config = config.merged(fail_on=Severity.parse(fail_on) if fail_on else None)
+    url = api_url or os.environ.get("GITHUB_API_URL", "").strip() or DEFAULT_API_URL
+    try:
+        with connect(url, token, timeout=timeout) as client:
+            review = review_pull_request(client, repo, number, config)
+            posted = post_review(client, review) if post else None
+    except (HostError, DiffError, ReviewError) as exc:
+        _fail(f"github: {exc}")
+    if posted is None or output:
+        _emit(review.to_json(), output)
+    if posted is not None:
+        link = posted.get("html_url")
+        click.echo(f"Posted a review on {repo}#{number}: {review.inline} line comment(s), "
+                   f"{review.outside} finding(s) in its message, {review.repeated} already commented"
+                   + (f": {link}" if isinstance(link, str) else "") + ".", err=True)
+    elif output:
+        click.echo(f"{review.report.summary} Review written to {output}; nothing posted.", err=True)
+    sys.exit(exit_code(review.report, config))
+
