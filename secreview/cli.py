@@ -380,9 +380,13 @@ def explain_command(rule_id: str) -> None:
     click.echo(rule.doc)
 
 
+
+# The code-host commands live in their own modules (they import this one).
+from secreview.cli_gerrit import gerrit_command  # noqa: E402
+from secreview.cli_github import github_command  # noqa: E402
+
+main.add_command(gerrit_command)
+main.add_command(github_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
-from secreview.cli_gerrit import gerrit_command  # noqa: E402
-main.add_command(gerrit_command)
-from secreview.cli_github import github_command  # noqa: E402
-main.add_command(github_command)

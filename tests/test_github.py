@@ -242,7 +242,7 @@ def test_finding_outside_the_diff_goes_to_the_body(github: FakeGitHub, tmp_path:
     assert code == 1
     again = github.posts()[1].body
     assert again["comments"] == []
-    assert "1 finding(s) already commented on an earlier patch set are not repeated." in again["body"]
+    assert "1 finding(s) that an earlier secreview review already commented on are not repeated." in again["body"]
     assert "svc/ping.py:16" not in again["body"]
 
 
@@ -267,7 +267,7 @@ def test_already_commented_finding_is_not_repeated(github: FakeGitHub) -> None:
     assert code == 1  # the pull request still introduces it
     posted = github.posts()[0].body
     assert posted["comments"] == []
-    assert "1 finding(s) already commented on an earlier patch set are not repeated." in posted["body"]
+    assert "1 finding(s) that an earlier secreview review already commented on are not repeated." in posted["body"]
     assert "inline comment(s)" not in posted["body"]
 
 
@@ -369,7 +369,7 @@ def test_pagination_of_files_and_comments(github: FakeGitHub) -> None:
     printed = json.loads(out)
     assert printed["comments"] == []  # the finding on page 2 of the files was seen, and already commented
     assert "150 file(s) changed" in printed["body"]
-    assert "1 finding(s) already commented on an earlier patch set are not repeated." in printed["body"]
+    assert "1 finding(s) that an earlier secreview review already commented on are not repeated." in printed["body"]
 
 
 # -- failures: exit 2, nothing posted, no token printed -----------------------

@@ -58,7 +58,8 @@ def summary_message(report: Report, *, posted: int, repeated: int, outside: int 
     lines.append(f"Analysed {s.files_analyzed} file(s), {s.lines_analyzed} line(s) with "
                  f"{len(report.rules_run)} rules.")
     if repeated:
-        lines.append(f"{repeated} finding(s) already commented on an earlier patch set are not repeated.")
+        lines.append(f"{repeated} finding(s) that an earlier secreview review already commented on "
+                     "are not repeated.")
     if outside:
         lines.append(f"{outside} finding(s) on lines outside the diff are listed below instead of inline.")
     if posted:
