@@ -11,7 +11,7 @@ import pytest
 
 from secreview.changes import review_change
 from secreview.targets.diff import DiffError, change_from_patch, parse_diff
-from tests.conftest import CLEAN_SUMMARY, write
+from conftest import CLEAN_SUMMARY, write
 
 APP = '''\
 import sqlite3

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import run_process, write
-from tests.test_diff import APP, commit, edit, git
+from conftest import run_process, write
+from test_diff import APP, commit, edit, git
 
 REPO = Path(__file__).resolve().parents[1]
 FLOW = ('db.execute("SELECT * FROM users WHERE name = ?", (name,))',
