@@ -347,6 +347,61 @@ def baseline_create_command(paths: tuple[str, ...], output: str, exclude: tuple[
                f"in {output}.", err=True)
 
 
+@main.command("audit")
+@click.option("--code", "code_paths", multiple=True, required=True, type=click.Path(exists=True), metavar="PATH",
+              help="The code the review is about: files, or folders walked for *.py (repeatable).")
+@click.option("--project", "project_paths", multiple=True, type=click.Path(exists=True), metavar="PATH",
+              help="The rest of the project, where identifiers the review names are also looked up "
+                   "(repeatable; default: the --code paths only). Nothing is run.")
+@click.option("--diff", "diff_path", type=click.Path(exists=True, dir_okay=False), default=None, metavar="PATCH",
+              help="The review is about this change (a unified diff already applied to the --code files): "
+                   "claims are checked against the lines the diff shows, on the side they claim.")
+@click.option("--review", "review_path", required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+              metavar="FILE", help="The review: prose, Markdown, or a JSON list of comments ('-' reads standard input).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="Report format.")
+@click.option("--root", type=click.Path(exists=True, file_okay=False),
+              help="Paths in the review are relative to this folder (default: the current folder).")
+def audit_command(code_paths: tuple[str, ...], project_paths: tuple[str, ...], diff_path: str | None,
+                  review_path: str, fmt: str, root: str | None) -> None:
+    """Check every claim of a code review (any reviewer's, human or AI) against the code.
+
+    Each claim gets a verdict: grounded, wrong line, not in code, invented
+    identifier, test-only, contradiction or vague, with the reason. Exit
+    status: 0 every claim grounded and the verdict consistent, 1 otherwise,
+    2 when the code or the review cannot be read."""
+    from secreview.grounding import NameIndex, UnitError, audit, load_units, parse_review
+    from secreview.report.audit import render_audit
+
+    root_dir = os.path.abspath(root) if root else review_root(list(code_paths))
+    try:
+        if review_path == "-":
+            text = sys.stdin.read()
+        else:
+            with open(review_path, encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+        patch = None
+        if diff_path is not None:
+            with open(diff_path, encoding="utf-8", errors="surrogateescape") as handle:
+                patch = handle.read()
+    except OSError as exc:
+        _fail(f"audit: cannot read {exc.filename}: {exc.strerror or exc}")
+    try:
+        parsed = parse_review(text)
+    except ValueError as exc:
+        _fail(f"audit: {review_path}: {exc}")
+    try:
+        reviewed = load_units(list(code_paths), root_dir)
+        units = load_units(list(code_paths), root_dir, patch) if patch is not None else reviewed
+        project = load_units(list(project_paths), root_dir) if project_paths else []
+    except UnitError as exc:
+        _fail(f"audit: {exc}")
+    index = NameIndex({**{u.path: u.text for u in project}, **{u.path: u.text for u in reviewed}})
+    report = audit(parsed, units, index)
+    click.echo(render_audit(report, fmt), nl=False)
+    sys.exit(EXIT_CLEAN if report.passed else EXIT_FINDINGS)
+
+
 @main.command("rules")
 def rules_command() -> None:
     """List every rule."""
