@@ -205,3 +205,19 @@ def test_unreadable_inputs_are_clear_errors(project: Path, cli) -> None:
     run = cli("audit", "--code", "app.py", "--diff", "bad.patch", "--review", "review.md")
     assert run.exit_code == 2
     assert "other.py" in run.stderr
+
+
+def test_the_library_api_grounds_one_claim_and_says_where_the_code_really_is(project: Path) -> None:
+    from secreview.grounding import NameIndex, Verdict, ground, load_units, parse_claim
+
+    write(project, "app.py", APP)
+    units = load_units(["app.py"], root=".")  # a relative root still gives relative paths
+    assert [u.path for u in units] == ["app.py"]
+    index = NameIndex({u.path: u.text for u in units})
+    quote = "`cur.execute(\"SELECT * FROM users WHERE name = '%s'\" % name)`"
+    for line, verdict, found in ((12, Verdict.GROUNDED, None), (9, Verdict.WRONG_LINE, 12)):
+        claim = parse_claim(f"{quote} on line {line} builds SQL from request data (CWE-89). "
+                            "Fix: pass `name` as a parameter.", lines=[line], path="app.py")
+        result = ground(claim, units, index)
+        assert result.verdict is verdict
+        assert [c.found_line for c in result.failed] == ([] if found is None else [found])

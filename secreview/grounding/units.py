@@ -72,6 +72,7 @@ def load_units(code_paths: list[str], root: str, patch: str | None = None) -> li
     with a unified diff `patch` (already applied to those files), the new
     and old side of each changed Python file, showing only the diff's lines."""
     files: dict[str, str] = {}
+    root = os.path.abspath(root)
     for target in code_paths:
         if os.path.isdir(target):
             for folder, dirs, names in os.walk(target):
