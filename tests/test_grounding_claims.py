@@ -664,3 +664,10 @@ def test_the_first_statement_decides_and_the_text_keeps_every_sentence_that_agre
     assert review_verdict("There is one issue. No other issues were found.") == (DEFECTS, "There is one issue.")
     assert review_verdict("Based on this review:\n- **No security defects are detected in the code.**") == (
         CLEAN, "No security defects are detected in the code.")
+
+
+def test_long_numbered_lists_keep_every_item() -> None:
+    # CommonMark allows up to nine digits in an ordered-list marker.
+    text = "\n".join(f"{i}. **Issue {i}**: line {i}: `foo_{i}.bar()` is insecure." for i in range(998, 1003))
+    review = parse_review(text)
+    assert [(c.index, c.lines) for c in review.claims] == [(n, [line]) for n, line in enumerate(range(998, 1003), 1)]

@@ -274,12 +274,12 @@ _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)
 _HEADING = re.compile(r"^ {0,3}(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)[ \t]*#*[ \t]*$")
 _THEMATIC_BREAK = re.compile(r"^[ \t]*(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 # "1. ", "2) ", "- ", "* ", "+ ", "• "
-_LIST_ITEM = re.compile(r"^(?P<indent>[ \t]*)(?:\d{1,3}[.)]|[-*+\u2022])[ \t]+(?=\S)")
+_LIST_ITEM = re.compile(r"^(?P<indent>[ \t]*)(?:\d{1,9}[.)]|[-*+\u2022])[ \t]+(?=\S)")
 # "**1. Title**": a numbered finding written in bold instead of as a list
-_BOLD_NUMBERED_ITEM = re.compile(r"^(?P<indent>[ \t]*)(?=\*\*\d{1,3}[.)][ \t]+\S)")
+_BOLD_NUMBERED_ITEM = re.compile(r"^(?P<indent>[ \t]*)(?=\*\*\d{1,9}[.)][ \t]+\S)")
 # "1. ", "Issue 1:", "Finding #2 -": a numbered title
 _NUMBERED_TITLE = re.compile(
-    r"^\W*(?:\d{1,3}[.):]|(?:issue|finding|vulnerability|problem|defect|concern)\s*#?\d+\b\s*[:.)\-\u2013\u2014]?)"
+    r"^\W*(?:\d{1,9}[.):]|(?:issue|finding|vulnerability|problem|defect|concern)\s*#?\d+\b\s*[:.)\-\u2013\u2014]?)"
     r"\s*", re.IGNORECASE)
 _BOLD_LEAD = re.compile(r"^\s*(?P<mark>\*\*|__)(?P<title>.+?)(?P=mark)")
 
@@ -299,7 +299,7 @@ _SENTENCE_BREAK = re.compile(
     r"(?<=[.!?])(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bcf\.)\s+"  # end punctuation
     r"|(?<=:)[ \t]*\n"  # a line ending with a colon introduces what follows
     r"|\n[ \t]*\n\s*"  # a blank line
-    r"|\n(?=[ \t]*(?:[-*+\u2022]|\d{1,3}[.)])[ \t])"  # a list item
+    r"|\n(?=[ \t]*(?:[-*+\u2022]|\d{1,9}[.)])[ \t])"  # a list item
     r"|\n(?=[ \t]*#)")  # a heading
 # Where a sentence turns ("X is fine; however, Y"): its clauses are judged apart.
 _CONTRAST = re.compile(r";|\b(?:but|however|although|though|whereas|yet|nevertheless|nonetheless)\b",
@@ -307,7 +307,7 @@ _CONTRAST = re.compile(r";|\b(?:but|however|although|though|whereas|yet|neverthe
 # A clause that concedes first ("While X is fine, Y is not"): split at its comma.
 _CONCESSIVE = re.compile(r"^\W*(?:while|although|though|whereas|even\s+though|despite)\b", re.IGNORECASE)
 # A list marker or heading marks at the start of a sentence: not part of it.
-_LIST_MARKER_LEAD = re.compile(r"^\s*(?:#{1,6}\s+|[-*+\u2022]\s+|\d{1,3}[.)]\s+)")
+_LIST_MARKER_LEAD = re.compile(r"^\s*(?:#{1,6}\s+|[-*+\u2022]\s+|\d{1,9}[.)]\s+)")
 # A sentence end inside a would-be title ("In line 40 it fails. Then: ...").
 _SENTENCE_END = re.compile(r"[.!?]\s")
 # A blank line: code spans never cross one.
