@@ -221,3 +221,11 @@ def test_the_library_api_grounds_one_claim_and_says_where_the_code_really_is(pro
         result = ground(claim, units, index)
         assert result.verdict is verdict
         assert [c.found_line for c in result.failed] == ([] if found is None else [found])
+
+
+def test_a_claim_about_a_file_that_was_not_reviewed(project: Path, cli) -> None:
+    write(project, "app.py", APP)
+    run = audit_text(cli, "1. **SQL injection (CWE-89)** in `db.py:4`: `cur.execute(q)`. Fix: bind with `cur.execute`.\n")
+    [claim] = run.json()["claims"]
+    assert (claim["verdict"], failed(claim)["location"]["reason"]) == (
+        "not in code", "the claim is about db.py, which is not in the reviewed code")

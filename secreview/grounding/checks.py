@@ -93,9 +93,8 @@ def find_quote(unit: CodeUnit, quote: str, near: int | None = None) -> int | Non
 
 def location(claim: Claim, unit: CodeUnit | None) -> Check:
     if unit is None:
-        where = f" {claim.path}" if claim.path else ""
-        return Check("location", False, f"the claim is about{where or ' a file'} that is not in the reviewed code",
-                     Verdict.NOT_IN_CODE)
+        what = f"{claim.path}, which is" if claim.path else "a file that is"
+        return Check("location", False, f"the claim is about {what} not in the reviewed code", Verdict.NOT_IN_CODE)
     quotes = _checkable_quotes(claim)
     if not claim.lines and not quotes:
         return Check("location", None, "cites no line and quotes no code")
@@ -135,7 +134,7 @@ def location(claim: Claim, unit: CodeUnit | None) -> Check:
 def identifiers(claim: Claim, unit: CodeUnit | None, index: Index | None) -> Check:
     if unit is None or index is None or not (claim.identifiers or claim.fix_identifiers):
         return Check("identifiers", None, "names no code identifier")
-    fixes = [f for f in claim.fix_identifiers]
+    fixes = claim.fix_identifiers
     missing: list[str] = []
     proposed_missing: list[str] = []
     for name in claim.identifiers:
