@@ -14,7 +14,6 @@ Never prints, never exits.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -23,7 +22,7 @@ from typing import Any
 
 from secreview.config import Config
 from secreview.engine import ProgressCallback, review
-from secreview.model import FileError, Finding, Report
+from secreview.model import FileError, Finding, Report, squash_code
 from secreview.targets.diff import ChangeSet, DiffError, FileChange
 from secreview.targets.paths import discover, relative_path
 from secreview.triage.introduced import introduced
@@ -102,10 +101,40 @@ def review_change(targets: list[str], change: ChangeSet, old_contents: dict[str,
     return new
 
 
-def _inside(base: str, rel: str) -> str:
+def review_files(new_files: dict[str, bytes], change: ChangeSet, old_contents: dict[str, bytes],
+                 config: Config | None = None, *, jobs: int | None = None, what: str = "change") -> Report:
+    """Review a change known only by its files, as a code host's API gives
+    them: `new_files` (relative path -> bytes, the new side of the changed
+    files) are written to a temporary folder and reviewed there against
+    `old_contents`. Flows through the rest of the project are not followed,
+    and the report says so. `what` names the source in error messages."""
+    with tempfile.TemporaryDirectory(prefix="secreview-change-") as folder:
+        root = os.path.realpath(folder)
+        write_files(root, new_files, what)
+        report = review_change([root], change, old_contents, config, root=root, jobs=jobs, whole_project=False)
+    report.root = "."
+    return report
+
+
+def write_files(root: str, files: dict[str, bytes], what: str = "change") -> None:
+    """Write `files` (relative path -> bytes) under `root`; a path that would
+    leave it, or cannot be written, is a DiffError naming `what`."""
+    base = os.path.abspath(root)
+    for path, data in files.items():
+        target = _inside(base, path, what)
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise DiffError(f"{what}: {path} cannot be written to a temporary folder "
+                            f"({exc.strerror or exc})") from None
+
+
+def _inside(base: str, rel: str, what: str | None = None) -> str:
     target = os.path.normpath(os.path.join(base, rel))
     if os.path.commonpath([target, base]) != base:
-        raise DiffError(f"path {rel!r} leaves the project")
+        raise DiffError(f"{what + ': ' if what else ''}path {rel!r} leaves the project")
     return target
 
 
@@ -128,16 +157,8 @@ def _build_old_side(targets: list[str], root: str, base_root: str, change: Chang
             target = _inside(base_root, item.new_path)
             if os.path.isfile(target):
                 os.remove(target)
-    for item in change.python_files():
-        if item.old_path is None or item.old_path not in old_contents:
-            continue
-        destination = _inside(base_root, item.old_path)
-        os.makedirs(os.path.dirname(destination), exist_ok=True)
-        with open(destination, "wb") as handle:
-            handle.write(old_contents[item.old_path])
-
-
-_SPACE = re.compile(r"\s+")
+    write_files(base_root, {item.old_path: old_contents[item.old_path] for item in change.python_files()
+                            if item.old_path is not None and item.old_path in old_contents}, "old side")
 
 
 def _retouched(fresh: list[Finding], kept: list[Finding], change: ChangeSet, root: str,
@@ -148,7 +169,7 @@ def _retouched(fresh: list[Finding], kept: list[Finding], change: ChangeSet, roo
     re-wrapped is not new text: with white space removed, it still occurs in
     the old side of the changed files."""
     by_path = change.by_new_path()
-    old_blob = "\x00".join(_SPACE.sub("", data.decode("utf-8", "replace")) for data in old_contents.values())
+    old_blob = "\x00".join(squash_code(data.decode("utf-8", "replace")) for data in old_contents.values())
     new_lines: dict[str, list[str]] = {}
 
     def rewritten(path: str, line: int) -> bool:
@@ -162,7 +183,7 @@ def _retouched(fresh: list[Finding], kept: list[Finding], change: ChangeSet, roo
             except (OSError, DiffError):
                 new_lines[path] = []
         lines = new_lines[path]
-        text = _SPACE.sub("", lines[line - 1]) if 0 < line <= len(lines) else ""
+        text = squash_code(lines[line - 1]) if 0 < line <= len(lines) else ""
         return len(text) > 3 and text not in old_blob
 
     again = [f for f in kept if any(rewritten(p, ln) for p, ln in _spots(f))]

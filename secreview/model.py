@@ -90,6 +90,16 @@ def normalise_code(code: str) -> str:
     return _WS.sub(" ", code).strip()
 
 
+def squash_code(code: str) -> str:
+    """Code with all white space removed: a quote or a line re-wrapped across
+    lines, or spaced differently, still matches."""
+    return _WS.sub("", code)
+
+
+def _hash(parts: "list[str] | tuple[str, ...]") -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
 @dataclass
 class Finding:
     rule: str
@@ -124,15 +134,20 @@ class Finding:
 
         Line numbers are deliberately left out, so unrelated edits above the
         finding do not change it."""
-        parts = [self.rule, self.path, self.scope, normalise_code(self.code)]
+        parts = list(self.identity())
         if self.occurrence:
             parts.append(str(self.occurrence))
-        key = "\x1f".join(parts)
-        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+        return _hash(parts)
 
     def identity(self) -> tuple[str, str, str, str]:
         """What the fingerprint hashes, less the repeat number."""
         return (self.rule, self.path, self.scope, normalise_code(self.code))
+
+    @property
+    def identity_key(self) -> str:
+        """The hash of `identity()`: the same for every repeat of this finding
+        (and equal to the first repeat's fingerprint). Baselines count by it."""
+        return _hash(self.identity())
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.column, self.rule, self.message)

@@ -8,9 +8,11 @@ those); for a whole file it is every line.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from dataclasses import dataclass, field
 
+from secreview.model import squash_code
 from secreview.targets.diff import DiffError, change_from_patch
 from secreview.targets.paths import relative_path
 from secreview.triage.testcode import is_test_path
@@ -33,6 +35,11 @@ class CodeUnit:
     @property
     def is_test(self) -> bool:
         return is_test_path(self.path)
+
+    @functools.cached_property
+    def squashed_lines(self) -> list[str]:
+        """Each line without white space, for quotes compared that way."""
+        return [squash_code(line) for line in self.lines]
 
     def line(self, number: int) -> str:
         return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
@@ -99,19 +106,8 @@ def load_units(code_paths: list[str], root: str, patch: str | None = None) -> li
             units.append(CodeUnit(item.new_path, text, "new", item.commentable))
         if item.old_path is not None and item.old_path in old:
             units.append(CodeUnit(item.old_path, old[item.old_path].decode("utf-8", "replace"), "old",
-                                  frozenset(_old_lines_shown(patch, item.path))))
+                                  item.old_shown))
     return units
-
-
-def _old_lines_shown(patch: str, path: str) -> set[int]:
-    from secreview.targets.diff import patched_files
-
-    shown: set[int] = set()
-    for hunk in patched_files(patch).get(path, []):
-        for line in hunk:
-            if line.source_line_no is not None:
-                shown.add(line.source_line_no)
-    return shown
 
 
 def _read(path: str, root: str, files: dict[str, str]) -> None:

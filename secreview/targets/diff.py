@@ -9,6 +9,8 @@ slashes; a path that could escape the root (absolute, `..`, NUL bytes) is a
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -42,6 +44,8 @@ class FileChange:
     commentable: frozenset[int] = frozenset()
     removed_at: frozenset[int] = frozenset()
     binary: bool = False
+    # The old-side lines the diff shows (context and removed lines).
+    old_shown: frozenset[int] = frozenset()
 
     @property
     def path(self) -> str:
@@ -108,6 +112,12 @@ def parse_diff(text: str | bytes, description: str = "diff") -> ChangeSet:
 
     Renames, copies, deletions, binary files and mode-only changes are kept
     as `FileChange`s; a diff that is malformed or hostile raises DiffError."""
+    return ChangeSet([change for change, _ in parse_patch(text, description)], description)
+
+
+def parse_patch(text: str | bytes, description: str = "diff") -> list[tuple[FileChange, PatchedFile]]:
+    """`parse_diff`, keeping each file's unidiff `PatchedFile` beside its
+    FileChange (its hunks rebuild the old side: `old_text`)."""
     if isinstance(text, bytes):
         if len(text) > MAX_DIFF_BYTES:
             raise DiffError(f"{description}: {len(text)} bytes is larger than the {MAX_DIFF_BYTES} accepted")
@@ -127,21 +137,22 @@ def parse_diff(text: str | bytes, description: str = "diff") -> ChangeSet:
         raise DiffError(f"{description}: malformed unified diff ({exc})") from None
     if not patch and text.strip():
         raise DiffError(f"{description}: no file changes found (is this a unified diff?)")
-    changes = ChangeSet(description=description)
+    pairs: list[tuple[FileChange, PatchedFile]] = []
     seen: set[str] = set()
     for patched in patch:
         change = _file_change(patched, description)
         if change.path in seen:
             raise DiffError(f"{description}: {change.path} appears twice")
         seen.add(change.path)
-        changes.files.append(change)
-    return changes
+        pairs.append((change, patched))
+    return pairs
+
+
+_HUNK_HEADER = re.compile(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 
 
 def _check_hunk_header(line: str, description: str) -> None:
-    import re
-
-    match = re.match(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@", line)
+    match = _HUNK_HEADER.match(line)
     if match is None:
         raise DiffError(f"{description}: malformed hunk header {line[:80]!r}")
     for count in match.groups():
@@ -163,12 +174,15 @@ def _file_change(patched: PatchedFile, description: str) -> FileChange:
     added: set[int] = set()
     commentable: set[int] = set()
     removed_at: set[int] = set()
+    old_shown: set[int] = set()
     for hunk in patched:
         previous_removed = False
         next_target = hunk.target_start
         for line in hunk:
             if line.line_type == LINE_TYPE_NO_NEWLINE:
                 continue
+            if line.source_line_no is not None:
+                old_shown.add(line.source_line_no)
             if line.is_added:
                 added.add(line.target_line_no)
                 commentable.add(line.target_line_no)
@@ -181,7 +195,7 @@ def _file_change(patched: PatchedFile, description: str) -> FileChange:
                     removed_at.add(max(1, next_target))
             previous_removed = line.is_removed
     return FileChange(old, new, frozenset(added), frozenset(commentable), frozenset(removed_at),
-                      binary=bool(patched.is_binary_file))
+                      binary=bool(patched.is_binary_file), old_shown=frozenset(old_shown))
 
 
 def old_text(new_text: str, patched: PatchedFile, path: str) -> str:
@@ -214,30 +228,15 @@ def old_text(new_text: str, patched: PatchedFile, path: str) -> str:
     return "".join(out)
 
 
-def patched_files(text: str) -> dict[str, PatchedFile]:
-    """The unidiff objects of a diff by new path (old path for deletions)."""
-    out: dict[str, PatchedFile] = {}
-    for patched in PatchSet(text):
-        old = None if patched.is_added_file else _strip_prefix(patched.source_file)
-        new = None if patched.is_removed_file else _strip_prefix(patched.target_file)
-        key = new or old
-        if key is not None:
-            out[safe_relative_path(key)] = patched
-    return out
-
-
 def change_from_patch(text: str | bytes, root: str, description: str = "patch") -> tuple[ChangeSet, dict[str, bytes]]:
     """A patch already applied to the files under `root`: its change set and
     the old contents of its Python files, rebuilt from the new ones.
 
     Paths in the patch are relative to `root` (`a/` and `b/` prefixes are
     dropped). A patch that does not match the files is a DiffError."""
-    import os
-
-    change = parse_diff(text, description)
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "surrogateescape")
-    by_path = patched_files(text)
+    pairs = parse_patch(text, description)
+    change = ChangeSet([item for item, _ in pairs], description)
+    by_path = {item.path: patched for item, patched in pairs}
     old: dict[str, bytes] = {}
     root = os.path.abspath(root)
     for item in change.python_files():

@@ -35,14 +35,13 @@ import binascii
 import netrc
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
-from secreview.changes import review_change
+from secreview.changes import review_files
 from secreview.config import Config
 from secreview.model import Finding, Report
 from secreview.report.comments import comment_body, fingerprints_in, summary_message
@@ -430,18 +429,8 @@ def earlier_fingerprints(comments: dict[str, Any], patch_set: int) -> set[str]:
 def review_fetched(fetched: FetchedChange, config: Config | None = None, *, jobs: int | None = None) -> Report:
     """Review the patch set's Python files (written to a temporary folder) and
     report what it introduces over its parent."""
-    with tempfile.TemporaryDirectory(prefix="secreview-gerrit-") as root:
-        base = os.path.realpath(root)
-        for path, data in fetched.new_files.items():
-            target = os.path.realpath(os.path.join(base, _checked(path)))
-            if os.path.commonpath([target, base]) != base:
-                raise DiffError(f"{NAME}: path {path!r} leaves the project")
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with open(target, "wb") as handle:
-                handle.write(data)
-        # Only the change's files come from Gerrit: the summary must not claim the whole project.
-        report = review_change([base], fetched.change, fetched.old_contents, config, root=base, jobs=jobs,
-                               whole_project=False)
+    report = review_files({_checked(path): data for path, data in fetched.new_files.items()}, fetched.change,
+                          fetched.old_contents, config, jobs=jobs, what=NAME)
     if report.change is not None:
         report.change.skipped.extend(fetched.skipped)
     return report

@@ -30,9 +30,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -40,11 +38,11 @@ from urllib.parse import quote
 import httpx
 
 from secreview import __version__
-from secreview.changes import review_change
+from secreview.changes import review_files
 from secreview.config import Config
 from secreview.model import Finding, Report
 from secreview.report.comments import FINGERPRINT_MARK, comment_body, fingerprints_in, summary_message
-from secreview.targets.diff import ChangeSet, DiffError, FileChange, old_text, parse_diff, patched_files, \
+from secreview.targets.diff import ChangeSet, DiffError, FileChange, old_text, parse_patch, \
     safe_relative_path
 from secreview.targets.http import DEFAULT_TIMEOUT, HostClient, HostError, expect
 
@@ -78,28 +76,8 @@ def parse_repo(text: str) -> str:
     return f"{owner}/{name}"
 
 
-class GitHubClient(HostClient):
-    """HostClient that knows GitHub's rate-limit answer: HTTP 403 or 429 with
-    `x-ratelimit-remaining: 0` is a spent quota (reset time in
-    `x-ratelimit-reset`), not a bad token."""
-
-    def _status_message(self, method: str, shown: str, response: httpx.Response) -> str:
-        code = response.status_code
-        if code in (403, 429) and response.headers.get("x-ratelimit-remaining") == "0":
-            reset = response.headers.get("x-ratelimit-reset", "")
-            wait = response.headers.get("retry-after", "")
-            hint = (f"; retry after {wait} s" if wait.isdigit() else
-                    f"; the quota resets at {reset} (Unix time)" if reset.isdigit() else "")
-            return f"{self.name}: {method} {shown}: rate limited (HTTP {code}, no requests left){hint}"
-        if code == 429:
-            wait = response.headers.get("retry-after", "")
-            return (f"{self.name}: {method} {shown}: rate limited (HTTP 429)"
-                    + (f"; retry after {wait} s" if wait.isdigit() else ""))
-        return super()._status_message(method, shown, response)
-
-
 def connect(api_url: str | None = None, token: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
-            transport: httpx.BaseTransport | None = None) -> GitHubClient:
+            transport: httpx.BaseTransport | None = None) -> HostClient:
     """A client for GitHub's REST API at `api_url` (GitHub Enterprise Server:
     `https://HOST/api/v3`), authenticated with `token` when there is one."""
     headers = {"Accept": MEDIA_JSON, "X-GitHub-Api-Version": API_VERSION,
@@ -108,7 +86,7 @@ def connect(api_url: str | None = None, token: str | None = None, *, timeout: fl
         if any(c in token for c in "\r\n\x00 "):
             raise HostError(f"{HOST}: GITHUB_TOKEN holds white space or control characters; it is not a token")
         headers["Authorization"] = f"Bearer {token}"
-    return GitHubClient(api_url or DEFAULT_API_URL, name=HOST, headers=headers, timeout=timeout,
+    return HostClient(api_url or DEFAULT_API_URL, name=HOST, headers=headers, timeout=timeout,
                         secrets=(token,) if token else (), transport=transport)
 
 
@@ -246,15 +224,11 @@ def _file_change(old: str | None, new: str | None, patch: str) -> tuple[FileChan
     GitHub's patch is only the hunks; the `---`/`+++` header is added here
     from the checked paths, so the patch itself cannot name a file."""
     header = f"--- {'a/' + old if old else '/dev/null'}\n+++ {'b/' + new if new else '/dev/null'}\n"
-    # unidiff keeps "\ No newline at end of file" as a line of the hunk; the
-    # marker is not part of either side and hunk lengths do not count it.
-    body = "\n".join(line for line in patch.splitlines() if not line.startswith("\\"))
-    text = header + body + "\n"
     where = new or old or ""
-    change = parse_diff(text, description=f"patch of {where}")
-    if len(change.files) != 1 or (change.files[0].old_path, change.files[0].new_path) != (old, new):
+    pairs = parse_patch(header + "\n".join(patch.splitlines()) + "\n", description=f"patch of {where}")
+    if len(pairs) != 1 or (pairs[0][0].old_path, pairs[0][0].new_path) != (old, new):
         raise DiffError(f"{HOST}: the patch of {where} does not describe that one file")
-    return change.files[0], patched_files(text)[where]
+    return pairs[0]
 
 
 def fetch_change(client: HostClient, pull: PullRequest) -> Fetched:
@@ -323,21 +297,6 @@ def _add_without_patch(fetched: Fetched, old: str | None, new: str | None, conte
                          "whole file counts as changed and its findings are listed in this message")
 
 
-def _write_tree(root: str, files: dict[str, bytes]) -> None:
-    base = os.path.abspath(root)
-    for path, content in files.items():
-        target = os.path.normpath(os.path.join(base, path))
-        if os.path.commonpath([target, base]) != base:
-            raise DiffError(f"{HOST}: path {path!r} leaves the project")
-        try:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with open(target, "wb") as handle:
-                handle.write(content)
-        except OSError as exc:
-            raise DiffError(f"{HOST}: {path} cannot be written to a temporary folder "
-                            f"({exc.strerror or exc})") from None
-
-
 @dataclass
 class PullRequestReview:
     """The outcome: the report of what the pull request introduces, and the
@@ -364,11 +323,7 @@ def review_pull_request(client: HostClient, repo: str, number: int, config: Conf
     pull = fetch_pull_request(client, repo, number)
     fetched = fetch_change(client, pull)
     already = existing_fingerprints(client, repo, number)
-    with tempfile.TemporaryDirectory(prefix="secreview-github-") as root:
-        _write_tree(root, fetched.new)
-        report = review_change([root], fetched.change, fetched.old, config, root=root, jobs=jobs,
-                               whole_project=False)
-    report.root = "."
+    report = review_files(fetched.new, fetched.change, fetched.old, config, jobs=jobs, what=HOST)
     if report.change is not None:
         report.change.skipped.extend(fetched.notes)
     return build_review(pull, report, fetched.change, already)

@@ -107,10 +107,11 @@ class HostClient:
         code = response.status_code
         excerpt = redact(response.text[:200].strip(), self.secrets).replace("\n", " ")
         detail = f": {excerpt}" if excerpt else ""
-        if code == 429 or (code == 403 and response.headers.get("x-ratelimit-remaining") == "0"):
-            wait = response.headers.get("retry-after")
-            return (f"{self.name}: {method} {shown}: rate limited (HTTP {code})"
-                    + (f"; retry after {wait} s" if wait else ""))
+        if code in (403, 429) and response.headers.get("x-ratelimit-remaining") == "0":
+            # GitHub's spent quota: 403 or 429, reset time in Unix seconds.
+            return f"{self.name}: {method} {shown}: rate limited (HTTP {code}, no requests left){_wait(response)}"
+        if code == 429:
+            return f"{self.name}: {method} {shown}: rate limited (HTTP 429){_wait(response)}"
         if code in (401, 403):
             return (f"{self.name}: {method} {shown}: authentication failed or not allowed (HTTP {code}); "
                     f"check the credentials{detail}")
@@ -142,6 +143,17 @@ class HostClient:
         if not response.content.strip():
             return None
         return self.json(response)
+
+
+def _wait(response: httpx.Response) -> str:
+    """When to try again, as the rate-limit headers say ("" when they do not)."""
+    retry = response.headers.get("retry-after", "").strip()
+    reset = response.headers.get("x-ratelimit-reset", "").strip()
+    if retry:
+        return f"; retry after {retry} s" if retry.isdigit() else f"; retry after {retry}"
+    if reset.isdigit():
+        return f"; the quota resets at {reset} (Unix time)"
+    return ""
 
 
 def expect(value: Any, kind: type | tuple[type, ...], what: str, host: str) -> Any:
