@@ -39,11 +39,8 @@ def unit_for(claim: Claim, units: list[CodeUnit]) -> CodeUnit | None:
                 return unit
     # Nothing quoted is anywhere: the file where most of the names it uses appear.
     names = [n.rsplit(".", 1)[-1] for n in claim.identifiers]
-    scored = [(sum(name in unit.text for name in names), -i) for i, unit in enumerate(candidates)]
-    if not scored:
-        return None
-    best, index = max(scored)
-    return candidates[-index]
+    # max() keeps the first of equals: the first file when nothing matches.
+    return max(candidates, key=lambda unit: sum(name in unit.text for name in names), default=None)
 
 
 def ground(claim: Claim, units: list[CodeUnit], index: checks.Index | None) -> ClaimResult:

@@ -26,10 +26,10 @@ from typing import Protocol
 from secreview.cwe import cwe_title, is_known_cwe
 from secreview.grounding.model import Check, Claim, Verdict
 from secreview.grounding.units import CodeUnit
+from secreview.model import squash_code
 
 # Lines either side of the cited line where quoted code still counts as "on it".
 WINDOW = 2
-_SPACE = re.compile(r"\s+")
 _BARE_NAME = re.compile(r"[A-Za-z_]\w*")
 
 
@@ -42,22 +42,18 @@ class Index(Protocol):
     def lookup(self, identifier: str, path: str) -> Lookup: ...
 
 
-def _squash(text: str) -> str:
-    return _SPACE.sub("", text)
-
-
 def _checkable_quotes(claim: Claim) -> list[str]:
     """Quotes that name code to find: not a bare name (the identifier check
     covers those), not a fix the claim proposes, not too short to mean much."""
     fixes = {f.removesuffix("()") for f in claim.fix_identifiers}
     out = []
     for quote in claim.quotes:
-        squashed = _squash(quote)
+        squashed = squash_code(quote)
         if len(squashed) < 4 or _BARE_NAME.fullmatch(squashed):
             continue
         if squashed.removesuffix("()") in fixes or any(squashed.startswith(f + "(") for f in fixes):
             continue
-        if squashed in _squash(claim.fix) and squashed not in _squash(claim.text.replace(claim.fix, "")):
+        if squashed in squash_code(claim.fix) and squashed not in squash_code(claim.text.replace(claim.fix, "")):
             continue
         out.append(quote)
     return out
@@ -67,11 +63,11 @@ def find_quote(unit: CodeUnit, quote: str, near: int | None = None) -> int | Non
     """The line where `quote` starts (white space ignored): the one nearest to
     `near` when it occurs more than once. Lines the unit does not show are
     searched too (a reviewer may quote context); `location` decides."""
-    target = _squash(quote)
+    target = squash_code(quote)
     if not target:
         return None
     hits: list[int] = []
-    squashed = [_squash(line) for line in unit.lines]
+    squashed = unit.squashed_lines
     for start in range(len(squashed)):
         first = squashed[start]
         if not first:

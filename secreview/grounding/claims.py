@@ -61,6 +61,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from secreview.grounding.model import Claim, ParsedReview, ReviewVerdict
+from secreview.grounding.names import dotted_name
 
 __all__ = ["CLEAN_STATEMENTS", "DEFECT_CUES", "DEFECT_STATEMENTS", "FINE_CUES", "FIX_CUES", "HEDGES",
            "MAX_LINE_RANGE", "code_names", "parse_claim", "parse_review", "review_verdict"]
@@ -879,16 +880,6 @@ def _parse(code: str) -> ast.AST | None:
     return None
 
 
-def _dotted(node: ast.AST) -> str | None:
-    """"a.b.c" for a chain of attributes on a name, else None."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base is not None else None
-    return None
-
-
 class _NameCollector(ast.NodeVisitor):
     """Collects (line, column, name) of every name a piece of code uses or
     defines; a dotted chain is one name, and the parts of it are not."""
@@ -900,7 +891,7 @@ class _NameCollector(ast.NodeVisitor):
         self.found.append((node.lineno, node.col_offset, node.id))
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        chain = _dotted(node)
+        chain = dotted_name(node)
         if chain is not None:
             self.found.append((node.lineno, node.col_offset, chain))
             return

@@ -270,12 +270,12 @@ def _absolute_module(module_name: str | None, is_package: bool, level: int, targ
     return name or None
 
 
-def _dotted(node: ast.expr) -> str | None:
+def dotted_name(node: ast.AST) -> str | None:
     """"a.b.c" for a chain of names and attributes; None for anything else."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        head = _dotted(node.value)
+        head = dotted_name(node.value)
         return f"{head}.{node.attr}" if head else None
     return None
 
@@ -369,7 +369,7 @@ def _self_attributes(method: ast.FunctionDef | ast.AsyncFunctionDef, owner: str)
 
 def _scan_class(node: ast.ClassDef, module: _Module) -> _Class:
     definition = _Definition(node.name, node.lineno, CLASS)
-    bases = [_dotted(base.value if isinstance(base, ast.Subscript) else base) for base in node.bases]
+    bases = [dotted_name(base.value if isinstance(base, ast.Subscript) else base) for base in node.bases]
     cls = _Class(node.name, definition, module, bases)
     attributes: list[_Definition] = []
     for stmt in _statements(node.body):
@@ -487,7 +487,7 @@ class _FileScanner(ast.NodeVisitor):
             self._bind(node.id, node.lineno)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        dotted = _dotted(node)
+        dotted = dotted_name(node)
         if isinstance(node.ctx, ast.Load):
             self._use(node.attr, node.lineno, "attribute")
             if dotted:

@@ -11,7 +11,6 @@ was fixed, or the code changed enough to be a different finding).
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,11 +25,6 @@ FORMAT_VERSION = 1
 
 class BaselineError(Exception):
     """The baseline file cannot be read or is not a secreview baseline."""
-
-
-def identity_key(finding: Finding) -> str:
-    key = "\x1f".join(finding.identity())
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -67,7 +61,7 @@ def create(findings: list[Finding]) -> Baseline:
     counts: Counter[str] = Counter()
     first: dict[str, Finding] = {}
     for finding in findings:
-        key = identity_key(finding)
+        key = finding.identity_key
         counts[key] += 1
         first.setdefault(key, finding)
     entries = {}
@@ -136,7 +130,7 @@ def apply(report: Report, baseline: Baseline, also_present: list[Finding] | None
     result = BaselineResult(baseline.source)
     shown: list[Finding] = []
     for finding in report.findings:
-        key = identity_key(finding)
+        key = finding.identity_key
         if remaining.get(key, 0) > 0:
             remaining[key] -= 1
             result.hidden.append(finding)
@@ -144,7 +138,7 @@ def apply(report: Report, baseline: Baseline, also_present: list[Finding] | None
             shown.append(finding)
     # A suppressed finding still exists: it keeps its baseline entry fresh.
     for finding in [*report.suppressed, *(also_present or [])]:
-        key = identity_key(finding)
+        key = finding.identity_key
         if remaining.get(key, 0) > 0:
             remaining[key] -= 1
     for key, left in remaining.items():
