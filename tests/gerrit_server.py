@@ -257,6 +257,12 @@ class FakeGerrit:
                                           "uploader": {"_account_id": 1000096},
                                           "ref": f"refs/changes/{self.number % 100:02d}/{self.number}/{ps.number}",
                                           "fetch": {}} for ps in wanted}
+            if "ALL_COMMITS" in options:  # CommitInfo of every revision returned
+                for ps in wanted:
+                    info["revisions"][ps.sha]["commit"] = {
+                        "parents": [{"commit": "0" * 40, "subject": "Initial import"}],
+                        "subject": "Add user lookup",
+                        "message": f"Add user lookup\n\nLook users up by name.\n\nChange-Id: {self.change_id}\n"}
         return info
 
     def _old_path(self, ps: PatchSet, path: str) -> str | None:

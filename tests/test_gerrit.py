@@ -188,7 +188,7 @@ def test_without_post_prints_the_review_input_and_posts_nothing(run, gerrit, cli
         f"{CHANGE_PATH}/revisions/{sha}/files/app%2Fviews.py/diff",
         f"{CHANGE_PATH}/comments",
     ]
-    assert gerrit.requests[0].query == {"o": ["ALL_REVISIONS"]}
+    assert gerrit.requests[0].query == {"o": ["ALL_REVISIONS", "ALL_COMMITS"]}
     assert gerrit.requests[2].query == {"context": ["ALL"]}
     assert all(r.headers["authorization"].startswith("Basic ") for r in gerrit.requests)
 

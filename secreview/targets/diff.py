@@ -73,6 +73,9 @@ class ChangeSet:
 
     files: list[FileChange] = field(default_factory=list)
     description: str = ""
+    # The change's commit message(s) or pull request text, when known (the
+    # LLM reviewer shows it to the model, as data).
+    message: str = ""
 
     def by_new_path(self) -> dict[str, FileChange]:
         return {f.new_path: f for f in self.files if f.new_path is not None}

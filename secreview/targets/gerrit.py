@@ -36,7 +36,7 @@ import netrc
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import quote, unquote, urlsplit
 
 import httpx
@@ -171,7 +171,7 @@ class GerritClient:
         return f"{self._prefix}/changes/{change_path(change)}"
 
     def change(self, change: str) -> dict[str, Any]:
-        data = self.http.get_json(self._changes(change), params={"o": "ALL_REVISIONS"})
+        data = self.http.get_json(self._changes(change), params={"o": ["ALL_REVISIONS", "ALL_COMMITS"]})
         return expect(data, dict, "the change (ChangeInfo)", NAME)
 
     def files(self, change: str, revision: str) -> dict[str, Any]:
@@ -276,7 +276,8 @@ def fetch_change(client: GerritClient, change: str, revision: str | None = None)
         revision=sha,
         patch_set=number,
     )
-    fetched = FetchedChange(patch_set, ChangeSet(description=patch_set.description))
+    fetched = FetchedChange(patch_set, ChangeSet(description=patch_set.description,
+                                                 message=_commit_message(info, sha) or patch_set.subject))
     not_python: list[str] = []
     for path, file_info in sorted(client.files(change, sha).items()):
         if path in MAGIC_PATHS:
@@ -294,6 +295,14 @@ def fetch_change(client: GerritClient, change: str, revision: str | None = None)
         fetched.skipped.append(f"{len(not_python) - MAX_SKIPPED_LISTED} more non-Python file(s)")
     fetched.earlier = earlier_fingerprints(client.comments(change), number)
     return fetched
+
+
+def _commit_message(info: dict[str, Any], sha: str) -> str:
+    """The revision's commit message (CommitInfo.message, sent with o=ALL_COMMITS), or ""."""
+    revision = (info.get("revisions") or {}).get(sha)
+    commit = revision.get("commit") if isinstance(revision, dict) else None
+    message = commit.get("message") if isinstance(commit, dict) else None
+    return message.strip() if isinstance(message, str) else ""
 
 
 def _checked(path: str) -> str:
@@ -503,10 +512,16 @@ def build_review(fetched: FetchedChange, report: Report, *, labels: dict[str, in
 
 def review_gerrit_change(client: GerritClient, change: str, *, revision: str | None = None,
                          config: Config | None = None, labels: dict[str, int] | None = None,
-                         tag: str = DEFAULT_TAG, jobs: int | None = None) -> GerritReview:
-    """Fetch, review and build the review of one patch set. Posts nothing."""
+                         tag: str = DEFAULT_TAG, jobs: int | None = None,
+                         enrich: Callable[[Report, ChangeSet, dict[str, bytes]], None] | None = None,
+                         ) -> GerritReview:
+    """Fetch, review and build the review of one patch set. Posts nothing.
+    `enrich(report, change, new_files)` runs between the review and the
+    building of the review (the LLM reviewer adds its findings there)."""
     fetched = fetch_change(client, change, revision)
     report = review_fetched(fetched, config, jobs=jobs)
+    if enrich is not None:
+        enrich(report, fetched.change, fetched.new_files)
     return build_review(fetched, report, labels=labels, tag=tag)
 
 

@@ -14,6 +14,8 @@ import subprocess
 from secreview.targets.diff import ChangeSet, FileChange, parse_diff, safe_relative_path
 
 GIT_TIMEOUT = 120.0
+# Longest commit log kept as the change's message.
+MAX_MESSAGE_CHARS = 8000
 
 
 class GitError(Exception):
@@ -79,6 +81,9 @@ def change_against(root: str, base: str, *, untracked: bool = True) -> tuple[Cha
         _add_untracked(root, change)
     label = commit[:12] if commit.startswith(base.lower()) and len(base) >= 7 else f"{base} ({commit[:12]})"
     change.description = f"{label} to the working tree"
+    log = _git(root, "log", "--format=%B", "--no-color", f"{commit}..HEAD", "--", check=False)
+    if log.returncode == 0:
+        change.message = log.stdout.decode("utf-8", "replace").strip()[:MAX_MESSAGE_CHARS]
     old: dict[str, bytes] = {}
     for item in change.python_files():
         if item.old_path is None:

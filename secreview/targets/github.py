@@ -32,7 +32,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote
 
 import httpx
@@ -120,6 +120,8 @@ class PullRequest:
     head_sha: str
     files: list[dict[str, Any]]
     files_complete: bool = True
+    # Title and description, given to the LLM reviewer as the change's message.
+    text: str = ""
 
 
 def fetch_pull_request(client: HostClient, repo: str, number: int) -> PullRequest:
@@ -134,7 +136,9 @@ def fetch_pull_request(client: HostClient, repo: str, number: int) -> PullReques
                              f"files of pull request {repo}#{number}", MAX_FILES // PER_PAGE)
     for index, item in enumerate(files):
         expect(item, dict, f"files of pull request {repo}#{number}: entry {index}", HOST)
-    return PullRequest(repo, number, sha, files, complete and len(files) < MAX_FILES)
+    text = "\n\n".join(part.strip() for part in (data.get("title"), data.get("body"))
+                       if isinstance(part, str) and part.strip())
+    return PullRequest(repo, number, sha, files, complete and len(files) < MAX_FILES, text)
 
 
 def existing_fingerprints(client: HostClient, repo: str, number: int) -> set[str]:
@@ -235,7 +239,7 @@ def fetch_change(client: HostClient, pull: PullRequest) -> Fetched:
     """Each changed file as a FileChange, the Python files' bytes at the head
     and their old side rebuilt from the patch."""
     fetched = Fetched(ChangeSet(description=f"GitHub pull request {pull.repo}#{pull.number} "
-                                            f"(head {pull.head_sha[:12]})"))
+                                            f"(head {pull.head_sha[:12]})", message=pull.text))
     seen: set[str] = set()
     for index, item in enumerate(pull.files):
         status, old, new = _file_paths(item, index)
@@ -316,9 +320,13 @@ class PullRequestReview:
 
 
 def review_pull_request(client: HostClient, repo: str, number: int, config: Config | None = None,
-                        *, jobs: int | None = None) -> PullRequestReview:
+                        *, jobs: int | None = None,
+                        enrich: Callable[[Report, ChangeSet, dict[str, bytes]], None] | None = None,
+                        ) -> PullRequestReview:
     """Fetch the pull request, review what it introduces, and build the
-    review. Nothing is posted; `post_review` does that."""
+    review. Nothing is posted; `post_review` does that. `enrich(report,
+    change, new_files)` runs between the review and the building of the
+    review (the LLM reviewer adds its findings there)."""
     repo = parse_repo(repo)
     pull = fetch_pull_request(client, repo, number)
     fetched = fetch_change(client, pull)
@@ -326,6 +334,8 @@ def review_pull_request(client: HostClient, repo: str, number: int, config: Conf
     report = review_files(fetched.new, fetched.change, fetched.old, config, jobs=jobs, what=HOST)
     if report.change is not None:
         report.change.skipped.extend(fetched.notes)
+    if enrich is not None:
+        enrich(report, fetched.change, fetched.new)
     return build_review(pull, report, fetched.change, already)
 
 
