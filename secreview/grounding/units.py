@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 
 from secreview.model import squash_code
+from secreview.python.source import source_lines
 from secreview.targets.diff import DiffError, change_from_patch
 from secreview.targets.paths import relative_path
 from secreview.triage.testcode import is_test_path
@@ -30,7 +31,9 @@ class CodeUnit:
     _test_spans: list[tuple[int, int, str]] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.lines = self.text.splitlines()
+        # Numbered as Python numbers them: a form feed or \u2028 in the text
+        # does not start a line (str.splitlines would shift every later one).
+        self.lines = source_lines(self.text)
 
     @property
     def is_test(self) -> bool:
