@@ -19,6 +19,7 @@ import click
 from secreview import __version__
 from secreview.config import Config, ConfigError, find_pyproject, load_config
 from secreview.changes import review_change
+from secreview.cli_llm import change_sources, llm_options, llm_settings, project_sources, run_llm
 from secreview.engine import ProgressCallback, ReviewError, review
 from secreview.model import Report, Severity, Verdict
 from secreview.report import FORMATS, RenderOptions, render
@@ -123,14 +124,18 @@ def main() -> None:
                    "entries that match nothing are reported as stale.")
 @click.option("-q", "--quiet", is_flag=True,
               help="No progress bar, and no summary on standard error when writing to --output.")
+@llm_options
 def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
                    exclude: tuple[str, ...], disable: tuple[str, ...], severities: tuple[str, ...],
                    include_tests: bool | None, show_suppressed: bool, max_file_size: int | None,
                    config_path: str | None, root: str | None, jobs: int | None, diff_base: str | None,
-                   tracked_only: bool, diff_file: str | None, baseline_path: str | None, quiet: bool) -> None:
+                   tracked_only: bool, diff_file: str | None, baseline_path: str | None, quiet: bool,
+                   llm: dict[str, Any]) -> None:
     """Review every Python file under PATHS (default: the current folder).
 
-    With --diff or --diff-file, review a change: report only what it introduces."""
+    With --diff or --diff-file, review a change: report only what it introduces.
+    With --llm, a language model reviews the code too; only its findings the
+    code supports are published."""
     if diff_base is not None and diff_file is not None:
         _fail("give --diff or --diff-file, not both")
     if tracked_only and diff_base is None:
@@ -149,6 +154,7 @@ def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on
         max_file_size=max_file_size,
     )
     baseline = _load_baseline(baseline_path) if baseline_path else None
+    llm_run = llm_settings(llm)
     show_progress = not quiet and sys.stderr.isatty()
     review_root_dir = os.path.abspath(root) if root else review_root(targets)
     try:
@@ -163,9 +169,16 @@ def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on
         _fail(str(exc))
     except DiffError as exc:
         _fail(f"diff: {exc}")
+    if llm_run is not None:
+        if report.change is None:
+            run_llm(report, llm_run, project_sources(report, config.include_tests), quiet=quiet)
+        else:
+            run_llm(report, llm_run, change_sources(report, change), change=change,
+                    project=project_sources(report, True), quiet=quiet)
     if baseline is not None:
         apply_baseline(report, baseline, report.change.preexisting if report.change is not None else None)
-    text = render(report, fmt, RenderOptions(show_suppressed=show_suppressed))
+    text = render(report, fmt, RenderOptions(show_suppressed=show_suppressed,
+                                             show_rejected=bool(llm["show_rejected"])))
     _emit(text, output)
     if output and not quiet:
         click.echo(f"{report.summary} Report written to {output}.", err=True)

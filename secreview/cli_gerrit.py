@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import Any
 
 import click
 
+from secreview.cli_llm import change_sources, llm_options, llm_settings, run_llm
 from secreview.config import ConfigError, find_pyproject, load_config
 from secreview.model import Severity
 
@@ -44,8 +46,10 @@ _SEVERITIES = [s.label for s in Severity]
               help="pyproject.toml to read [tool.secreview] from (default: the nearest one).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds to wait for each answer from Gerrit.")
+@llm_options
 def gerrit_command(url: str, change: str, revision: str | None, post: bool, votes: tuple[str, ...],
-                   output: str | None, fail_on: str | None, config_path: str | None, timeout: float) -> None:
+                   output: str | None, fail_on: str | None, config_path: str | None, timeout: float,
+                   llm: dict[str, Any]) -> None:
     """Review a Gerrit change's patch set: only what it introduces over its parent.
 
     Prints the review as Gerrit's ReviewInput JSON (for `ssh HOST gerrit review
@@ -65,13 +69,18 @@ def gerrit_command(url: str, change: str, revision: str | None, post: bool, vote
     except ConfigError as exc:
         _fail(f"configuration error: {exc}")
     config = config.merged(fail_on=Severity.parse(fail_on) if fail_on else None)
+    llm_run = llm_settings(llm)
+    enrich = None if llm_run is None else (
+        lambda report, changed, files: run_llm(report, llm_run, change_sources(report, changed, files),
+                                               change=changed))
     try:
         credentials = gerrit.find_credentials(url, os.environ)
         if post and credentials is None:
             _fail("gerrit: --post needs credentials: set GERRIT_USER and GERRIT_PASSWORD (the HTTP password "
                   "from Gerrit's settings page), or add a .netrc entry for the host; nothing was posted")
         with gerrit.GerritClient(url, credentials, timeout=timeout) as client:
-            result = gerrit.review_gerrit_change(client, change, revision=revision, config=config, labels=labels)
+            result = gerrit.review_gerrit_change(client, change, revision=revision, config=config, labels=labels,
+                                                 enrich=enrich)
             text = json.dumps(result.review_input, indent=2, ensure_ascii=False) + "\n"
             if post:
                 gerrit.post(client, result)

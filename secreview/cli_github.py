@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import click
 
 from secreview.cli import _emit, _fail, exit_code
+from secreview.cli_llm import change_sources, llm_options, llm_settings, run_llm
 from secreview.config import ConfigError, find_pyproject, load_config
 from secreview.model import Severity
 
@@ -39,8 +41,9 @@ _SEVERITIES = [s.label for s in Severity]
               help="pyproject.toml to read [tool.secreview] from (default: the nearest one).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds to wait for each answer from GitHub.")
+@llm_options
 def github_command(repo: str, number: int, post: bool, api_url: str | None, output: str | None,
-                   fail_on: str | None, config_path: str | None, timeout: float) -> None:
+                   fail_on: str | None, config_path: str | None, timeout: float, llm: dict[str, Any]) -> None:
     """Review pull request N of OWNER/NAME on GitHub: only what it introduces.
 
     The token comes from GITHUB_TOKEN (needed for --post and private
@@ -63,9 +66,13 @@ def github_command(repo: str, number: int, post: bool, api_url: str | None, outp
         _fail(f"configuration error: {exc}")
     config = config.merged(fail_on=Severity.parse(fail_on) if fail_on else None)
     url = api_url or os.environ.get("GITHUB_API_URL", "").strip() or DEFAULT_API_URL
+    llm_run = llm_settings(llm)
+    enrich = None if llm_run is None else (
+        lambda report, changed, files: run_llm(report, llm_run, change_sources(report, changed, files),
+                                               change=changed))
     try:
         with connect(url, token, timeout=timeout) as client:
-            review = review_pull_request(client, repo, number, config)
+            review = review_pull_request(client, repo, number, config, enrich=enrich)
             posted = post_review(client, review) if post else None
     except (HostError, DiffError, ReviewError) as exc:
         _fail(f"github: {exc}")

@@ -251,7 +251,7 @@ def _suppress(by_line: dict[int, Suppression], findings: list[Finding], rules: l
             finding.suppressed_by = f"line {sup.line}: {sup.text}"
 
 
-def _number_repeats(findings: list[Finding]) -> None:
+def number_repeats(findings: list[Finding]) -> None:
     """Identical findings (same rule, file, function and code) get repeat
     numbers in line order, so their fingerprints differ and none is merged
     away by a consumer that deduplicates on fingerprints."""
@@ -291,6 +291,7 @@ def review(
     report = Report(root=root, rules_run=[r.id for r in rules],
                     rule_severity={r.id: config.severity_overrides.get(r.id, r.severity) for r in rules})
     report.errors.extend(found.errors)
+    report.files = [source.path for source in found.files]
     stats = Stats(files_excluded=found.excluded)
     total = len(found.files)
     if total == 0 and not found.errors:
@@ -330,7 +331,7 @@ def review(
             f"internal error in the project-wide taint analysis ({type(exc).__name__}: {exc}); the rules' "
             "findings are reported but flows between files are not (please report this)"))
     findings = _merge_flows(_outside_dead_code(findings, facts), flows, covered, rule_by_id)
-    _number_repeats(findings)  # the identity includes the path
+    number_repeats(findings)  # the identity includes the path
     for finding in findings:
         override = config.severity_overrides.get(finding.rule)
         if override is not None:

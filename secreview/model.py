@@ -126,6 +126,9 @@ class Finding:
     # 0 for the first finding with this rule, file, scope and code; 1, 2, ...
     # for later identical ones, so each keeps its own fingerprint.
     occurrence: int = 0
+    # Set by the LLM reviewer's --llm-triage: {"verdict": "confirmed" or
+    # "demoted", "reason": the model's reason, "model": its label}.
+    triage: dict[str, str] | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -170,6 +173,7 @@ class Finding:
             "trace": [step.to_dict() for step in self.trace],
             "origin": self.origin,
             "in_test": self.in_test,
+            **({"triage": dict(self.triage)} if self.triage is not None else {}),
         }
 
 
@@ -179,9 +183,11 @@ class FileError:
 
     path: str
     reason: str
+    # "llm": the static review of the file is complete, the LLM reviewer's is not.
+    stage: str = "static"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "reason": self.reason}
+        return {"path": self.path, "reason": self.reason, **({"stage": self.stage} if self.stage != "static" else {})}
 
 
 @dataclass
@@ -232,6 +238,8 @@ class Report:
     suppressed: list[Finding] = field(default_factory=list)
     root: str = "."
     rules_run: list[str] = field(default_factory=list)
+    # The files in scope (paths as findings have them), in review order.
+    files: list[str] = field(default_factory=list)
     # Severity of each rule run, after configured overrides.
     rule_severity: dict[str, Severity] = field(default_factory=dict)
     # Set by the steps that ran (objects with to_dict()): what a change review
@@ -239,6 +247,8 @@ class Report:
     # (secreview.triage.baseline.BaselineResult).
     change: Any = None
     baseline: Any = None
+    # What the LLM reviewer did (secreview.llm.reviewer.LLMStats), when --llm was given.
+    llm: Any = None
 
     @property
     def verdict(self) -> Verdict:
@@ -257,11 +267,17 @@ class Report:
             parts = ", ".join(f"{c} {s}" for s, c in counts.items() if c)
             found = f"{n} security defect{'s' if n != 1 else ''} found ({parts})."
         if self.verdict is Verdict.INCOMPLETE:
-            n = len(self.errors)
+            n = sum(1 for e in self.errors if e.stage == "static")
             head = (
                 f"Review incomplete: {n} file{'s' if n != 1 else ''} in scope could not be "
                 "analysed, so the absence of findings there means nothing."
-            )
+            ) if n else ""
+            m = len({e.path for e in self.errors if e.stage == "llm"})
+            if m:
+                head += (f" {'Also, ' if n else 'Review incomplete: '}the LLM reviewer could not review "
+                         f"{m} file{'s' if m != 1 else ''} it was asked to (the static review of "
+                         f"{'them' if m != 1 else 'it'} is complete).")
+            head = head.strip()
             return f"{head} {found}".strip()
         if self.verdict is Verdict.DEFECTS:
             return found
@@ -272,7 +288,7 @@ class Report:
             "tool": {"name": "secreview", "version": __version__},
             "verdict": self.verdict.value,
             "summary": self.summary,
-            "stats": self.stats.to_dict(),
+            "stats": {**self.stats.to_dict(), **({"llm": self.llm.to_dict()} if self.llm is not None else {})},
             "errors": [e.to_dict() for e in self.errors],
             "findings": [f.to_dict() for f in self.findings],
             **({"change": self.change.to_dict()} if self.change is not None else {}),

@@ -14,6 +14,7 @@ from secreview.model import Report
 @dataclass(frozen=True)
 class RenderOptions:
     show_suppressed: bool = False
+    show_rejected: bool = False  # the LLM reviewer's claims that were not published
 
 
 FORMATS = ("text", "json", "sarif", "markdown")
@@ -26,6 +27,34 @@ def render(report: Report, fmt: str, options: RenderOptions | None = None) -> st
     module = importlib.import_module(f"{__name__}.{_MODULES[fmt]}")
     text: str = module.render(report, options or RenderOptions())
     return text
+
+
+def llm_sentences(report: Report, show_rejected: bool = False) -> list[str]:
+    """What the LLM reviewer did, cost and held back, when it ran."""
+    llm = report.llm
+    if llm is None:
+        return []
+    tokens = llm.prompt_tokens + llm.completion_tokens
+    cost = f", cost {llm.cost:.4f} as reported by the provider" if llm.cost is not None else ""
+    out = [f"LLM review by {llm.model}: {len(llm.files)} file(s) in {llm.chunks} part(s), {llm.calls} call(s) "
+           f"({llm.cached_calls} answered from the cache), {tokens:,} tokens{cost}."]
+    claims = (f"{llm.proposed} claim(s) proposed: {llm.published} published, {llm.same_as_static} already "
+              f"reported by the static engine, {len(llm.rejected)} rejected")
+    counts = llm.rejected_counts()
+    if counts:
+        claims += " (" + ", ".join(f"{n} {verdict}" for verdict, n in counts.items()) + ")"
+    out.append(claims + (f"; {llm.lines_corrected} line number(s) corrected." if llm.lines_corrected else "."))
+    if llm.triage_confirmed or llm.triage_demoted or llm.triage_failed:
+        out.append(f"Static findings triaged by the model: {llm.triage_confirmed} confirmed, "
+                   f"{llm.triage_demoted} demoted (kept, with the model's reason)"
+                   + (f", {llm.triage_failed} not answered." if llm.triage_failed else "."))
+    if llm.rejected and show_rejected:
+        out.append("Claims of the model that were not published:")
+        out += [f"  {r.path}:{r.line} CWE-{r.cwe} {r.message[:100]!r}: {r.verdict} - {r.reason}"
+                for r in llm.rejected]
+    elif llm.rejected:
+        out.append("(--show-rejected lists the rejected claims.)")
+    return out
 
 
 def scope_sentences(report: Report) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Iterable
 
 from secreview.cwe import cwe_title
 from secreview.model import Finding, Report, Verdict
-from secreview.report import scope_sentences
+from secreview.report import llm_sentences, scope_sentences
 
 FINGERPRINT_MARK = "secreview-fingerprint:"
 _MARK = re.compile(re.escape(FINGERPRINT_MARK) + r"\s*([0-9a-f]{32})\b")
@@ -51,10 +51,10 @@ def summary_message(report: Report, *, posted: int, repeated: int, outside: int 
     what was skipped or not repeated."""
     lines = [f"secreview: {report.summary}"]
     if report.verdict is Verdict.INCOMPLETE:
-        lines.append("Not analysed:")
+        lines.append("Not analysed:" if all(e.stage == "static" for e in report.errors) else "Not fully reviewed:")
         lines += [f"- {e.path}: {e.reason}" for e in report.errors]
     s = report.stats
-    lines += [n.strip() for n in scope_sentences(report)]
+    lines += [n.strip() for n in scope_sentences(report) + llm_sentences(report)]
     lines.append(f"Analysed {s.files_analyzed} file(s), {s.lines_analyzed} line(s) with "
                  f"{len(report.rules_run)} rules.")
     if repeated:

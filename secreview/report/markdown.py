@@ -6,7 +6,7 @@ import re
 
 from secreview.cwe import cwe_title
 from secreview.model import Report, Verdict
-from secreview.report import RenderOptions, scope_sentences
+from secreview.report import RenderOptions, llm_sentences, scope_sentences
 
 
 def _cell(text: str) -> str:
@@ -43,12 +43,17 @@ def render(report: Report, options: RenderOptions) -> str:
         for n, f in enumerate(report.findings, start=1):
             out += [f"## {n}. {_cell(f.message)}", "",
                     f"`{f.path}` line {f.line} · {'; '.join(cwe_title(c) for c in f.cwe)} · "
-                    f"rule `{f.rule}`{' · test code' if f.in_test else ''}", "",
+                    f"rule `{f.rule}`{' · test code' if f.in_test else ''}"
+                    f"{' · found by the LLM reviewer' if f.origin == 'llm' else ''}", "",
                     *_code_block(f.code), "", f"**Why:** {f.explanation}", ""]
             if f.trace:
                 out.append("**Evidence:**")
                 out += [f"- `{s.path}:{s.line}`: {s.note}" for s in f.trace]
                 out.append("")
+            if f.triage is not None:
+                verdict = ("confirmed" if f.triage["verdict"] == "confirmed"
+                           else "likely a false positive, so demoted to low confidence")
+                out += [f"**Model triage** ({f.triage['model']}): {verdict}: {_cell(f.triage['reason'])}", ""]
             out.append(f"**Fix:** {f.fix.description}")
             if f.fix.replacement:
                 out += ["", *_code_block(f.fix.replacement)]
@@ -58,7 +63,7 @@ def render(report: Report, options: RenderOptions) -> str:
         out += [f"- `{f.path}:{f.line}` {f.rule}: {_cell(f.message)} ({_cell(f.suppressed_by or '')})"
                 for f in report.suppressed]
         out.append("")
-    notes = scope_sentences(report)
+    notes = scope_sentences(report) + llm_sentences(report, options.show_rejected)
     if notes:
         out += [f"- {_cell(n.strip())}" for n in notes] + [""]
     s = report.stats

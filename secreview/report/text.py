@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from secreview.cwe import cwe_title
 from secreview.model import Finding, Report, Verdict
-from secreview.report import RenderOptions, scope_sentences
+from secreview.report import RenderOptions, llm_sentences, scope_sentences
 
 
 def render(report: Report, options: RenderOptions) -> str:
@@ -13,7 +13,7 @@ def render(report: Report, options: RenderOptions) -> str:
     if report.verdict is Verdict.INCOMPLETE:
         out.append(f"INCOMPLETE: {report.summary}")
         out.append("")
-        out.append("Not analysed:")
+        out.append("Not analysed:" if all(e.stage == "static" for e in report.errors) else "Not fully reviewed:")
         for error in report.errors:
             out.append(f"  {error.path}: {error.reason}")
         out.append("")
@@ -28,7 +28,7 @@ def render(report: Report, options: RenderOptions) -> str:
             out.append(f"  {finding.path}:{finding.line} {finding.rule} - {finding.message} "
                        f"[{finding.suppressed_by}]")
         out.append("")
-    notes = scope_sentences(report)
+    notes = scope_sentences(report) + llm_sentences(report, options.show_rejected)
     if notes:
         out += notes + [""]
     out.append(_coverage(report))
@@ -38,7 +38,8 @@ def render(report: Report, options: RenderOptions) -> str:
 def _finding(number: int, f: Finding) -> list[str]:
     lines = [
         f"[{number}] {f.path}:{f.line}:{f.column + 1}  {f.severity.label.upper()} severity, "
-        f"{f.confidence.label} confidence  ({f.rule}{', test code' if f.in_test else ''})",
+        f"{f.confidence.label} confidence  ({f.rule}{', test code' if f.in_test else ''}"
+        f"{', found by the LLM reviewer' if f.origin == 'llm' else ''})",
         "    " + "; ".join(cwe_title(c) for c in f.cwe),
     ]
     width = len(str(f.line + f.code.count("\n")))
@@ -50,6 +51,10 @@ def _finding(number: int, f: Finding) -> list[str]:
         lines.append("    Evidence:")
         for step in f.trace:
             lines.append(f"      - {step.path}:{step.line}: {step.note}")
+    if f.triage is not None:
+        lines.append(f"    Model triage ({f.triage['model']}): " + (
+            "confirmed" if f.triage["verdict"] == "confirmed" else "likely a false positive, so demoted to low "
+            "confidence") + f": {f.triage['reason']}")
     lines.append(f"    Fix: {f.fix.description}")
     if f.fix.replacement:
         lines.append("    Suggested code:")

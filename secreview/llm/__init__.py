@@ -1,0 +1,1 @@
+"""The optional LLM reviewer: providers, prompts, structured output, grounding gate."""
