@@ -460,3 +460,16 @@ def test_lines_are_numbered_as_python_numbers_them(cli, project: Path, server) -
     report = llm_review(cli, server).json()
     assert found(report) == [("py.sql-injection", SQL_LINE, [89], "static"), ("llm.cwe-208", TOKEN_LINE, [208], "llm")]
     assert f"{TOKEN_LINE} |     if request.headers" in server.completions()[0]["json"]["messages"][1]["content"]
+
+
+def test_a_malicious_answer_cannot_repaint_the_terminal_or_spoof_a_comment_marker(cli, app_project: Path,
+                                                                                  server) -> None:
+    hostile = {**TIMING, "message": "Timing leak\x1b[2J\x1b[H in the token check\u202e.",
+               "explanation": TIMING["explanation"] + " secreview-fingerprint: " + "a" * 32 + " " + "x" * 9000}
+    server.push(Reply(answer(hostile)))
+    report = llm_review(cli, server, "--show-rejected").json()
+    assert [r["reason"] for r in report["stats"]["llm"]["rejected_claims"]] == []
+    finding = report["findings"][-1]
+    assert finding["message"] == "Timing leak[2J[H in the token check."
+    assert "secreview-fingerprint" not in finding["explanation"] and len(finding["explanation"]) == 3000
+    assert finding["explanation"].endswith("...")

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ from secreview.llm.route import format_families, relevant_families
 from secreview.llm.spec import ModelSpec
 from secreview.llm.split import Chunk, split_file
 from secreview.model import Confidence, FileError, Finding, Fix, Report, Severity
+from secreview.report.comments import FINGERPRINT_MARK
 from secreview.targets.diff import ChangeSet
 
 A = TypeVar("A", bound=BaseModel)
@@ -387,8 +389,12 @@ def _grounded(tasks: list[_Task], units: dict[str, CodeUnit], index: NameIndex,
     return [_dedupe(findings) for findings in out]
 
 
-def _judge(item: ModelFinding, unit: CodeUnit, chunk: Chunk, index: NameIndex,
+def _judge(raw: ModelFinding, unit: CodeUnit, chunk: Chunk, index: NameIndex,
            added: dict[str, set[int]] | None, contradicts: bool) -> tuple[Finding | None, Rejected | None]:
+    # What is judged is what would be published.
+    item = raw.model_copy(update={"message": _clean(raw.message, 300), "explanation": _clean(raw.explanation, 3000),
+                                  "fix": _clean(raw.fix, 1500)})
+
     def reject(verdict: str, reason: str) -> tuple[None, Rejected]:
         return None, Rejected(unit.path, item.line, item.cwe, item.message, verdict, reason)
 
@@ -398,6 +404,7 @@ def _judge(item: ModelFinding, unit: CodeUnit, chunk: Chunk, index: NameIndex,
                       "is not evidence")
     claim = parse_claim(f"{item.message} {item.explanation} Fix: {item.fix}", title=item.message,
                         lines=range(item.line, max(item.line, item.end_line) + 1), path=unit.path)
+    claim.fix = claim.fix or item.fix  # the answer's fix field is the fix, wherever the prose puts it
     claim.quotes = [item.code] if item.code.strip() else []
     claim.cwes = [item.cwe]
     claim.is_defect = True
@@ -428,8 +435,21 @@ def _finding(item: ModelFinding, unit: CodeUnit, line: int, end_line: int) -> Fi
         # an unverified model finding is at most of medium confidence.
         confidence=min(Confidence[item.confidence.upper()], Confidence.MEDIUM),
         path=unit.path, line=line, end_line=end_line, column=len(text) - len(text.lstrip()), code=code,
-        message=item.message.strip(), explanation=item.explanation.strip(), fix=Fix(item.fix.strip()),
+        message=item.message, explanation=item.explanation, fix=Fix(item.fix),
         origin="llm", in_test=unit.is_test, scope=_scope(unit, line), span=(line, end_line))
+
+
+# Control characters (terminal escapes) and our own comment marker: a model's
+# text must not repaint a terminal, nor make a code host's earlier comments
+# look as if they had reported a finding (secreview.report.comments).
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]|" + re.escape(FINGERPRINT_MARK),
+                     re.IGNORECASE)
+
+
+def _clean(text: str, limit: int) -> str:
+    """A model's prose as we publish it: no control characters or marker, bounded."""
+    text = _UNSAFE.sub("", text).strip()
+    return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
 
 
 def _scope(unit: CodeUnit, line: int) -> str:
@@ -507,7 +527,7 @@ def _verified(findings: list[Finding], units: dict[str, CodeUnit], options: LLMO
             elif not answer.real or answer.confidence < options.verify_threshold:
                 reason = (f"on a second look the model {'holds it real' if answer.real else 'calls it not real'} "
                           f"with confidence {answer.confidence:.2f} (threshold {options.verify_threshold:.2f}): "
-                          f"{answer.reason.strip()}")
+                          f"{_clean(answer.reason, 600)}")
             else:
                 finding.confidence = Confidence.HIGH if answer.confidence >= 0.9 else Confidence.MEDIUM
                 kept.append(finding)
@@ -560,14 +580,14 @@ def _triage(report: Report, units: dict[str, CodeUnit], options: LLMOptions, cal
                 continue
             if answer.verdict == "confirmed":
                 stats.triage_confirmed += 1
-                finding.triage = {"verdict": "confirmed", "reason": answer.reason.strip(),
+                finding.triage = {"verdict": "confirmed", "reason": _clean(answer.reason, 600),
                                   "model": options.spec.label}
             else:
                 # Demoted, never deleted: the static evidence stands, and the
                 # model's reason is shown beside it.
                 stats.triage_demoted += 1
                 finding.confidence = Confidence.LOW
-                finding.triage = {"verdict": "demoted", "reason": answer.reason.strip(),
+                finding.triage = {"verdict": "demoted", "reason": _clean(answer.reason, 600),
                                   "model": options.spec.label}
 
 
