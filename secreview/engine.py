@@ -11,7 +11,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Protocol
 
 from secreview.config import Config
 from secreview.model import FileError, Finding, Report, Stats
@@ -269,12 +269,14 @@ def review(
     root: str | None = None,
     progress: ProgressCallback | None = None,
     jobs: int | None = None,
+    executor: Executor | None = None,
 ) -> Report:
     """Review every Python file under `targets` and return the report.
 
-    The per-file work (parsing, rules, taint facts) runs in `jobs` worker
-    processes (default: one per CPU) when there are enough files to repay
-    starting them; the project-wide taint step runs once, here."""
+    The per-file work (parsing, rules, taint facts) runs on `executor`
+    (default: `LocalExecutor(jobs)`, a pool of `jobs` worker processes when
+    there are enough files to repay starting them); the project-wide taint
+    step runs once, here."""
     config = config or Config()
     started = time.perf_counter()
     rules = select_rules(config)
@@ -304,7 +306,8 @@ def review(
     findings: list[Finding] = []
     facts: list[ModuleFacts] = []
     file_suppressions: dict[str, dict[int, Suppression]] = {}
-    for done, result in enumerate(_review_files(found.files, rules, config, taint, jobs), start=1):
+    executor = executor or LocalExecutor(jobs)
+    for done, result in enumerate(executor.review_files(found.files, config, taint), start=1):
         source = found.files[done - 1]
         if progress is not None:
             progress(done, total, source.path)
@@ -356,18 +359,32 @@ PARALLEL_MIN_FILES = 64
 _WORKER: tuple[list[Rule], Config, TaintSetup] | None = None
 
 
-def _review_files(files: list[SourceFile], rules: list[Rule], config: Config, taint: TaintSetup,
-                  jobs: int | None) -> Iterator[FileResult]:
-    """FileResults in the order of `files`, computed here or in workers."""
-    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
-        for source in files:
-            yield review_file(source, rules, config, taint)
-        return
-    context = multiprocessing.get_context("spawn")  # no state inherited from the caller
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
-                             initargs=(config, taint)) as pool:
-        yield from pool.map(_review_in_worker, files, chunksize=16)
+class Executor(Protocol):
+    """Where the per-file work runs. `review_files` yields one FileResult
+    per file, in the order of `files`, whatever order the work finishes in,
+    so every executor gives the same report."""
+
+    def review_files(self, files: list[SourceFile], config: Config, taint: TaintSetup) -> Iterator[FileResult]: ...
+
+
+@dataclass
+class LocalExecutor:
+    """This process, or a pool of `jobs` worker processes (default: one per
+    CPU) when there are enough files to repay starting them."""
+
+    jobs: int | None = None
+
+    def review_files(self, files: list[SourceFile], config: Config, taint: TaintSetup) -> Iterator[FileResult]:
+        jobs = self.jobs if self.jobs is not None else (os.cpu_count() or 1)
+        if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
+            rules = select_rules(config)
+            for source in files:
+                yield review_file(source, rules, config, taint)
+            return
+        context = multiprocessing.get_context("spawn")  # no state inherited from the caller
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
+                                 initargs=(config, taint)) as pool:
+            yield from pool.map(_review_in_worker, files, chunksize=16)
 
 
 def _start_worker(config: Config, taint: TaintSetup) -> None:
