@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
-from typing import Any, Iterator, NoReturn
+from typing import TYPE_CHECKING, Any, Iterator, NoReturn
 
 import click
 
@@ -28,6 +28,9 @@ from secreview.targets.paths import review_root
 from secreview.triage.baseline import Baseline, BaselineError
 from secreview.triage.baseline import apply as apply_baseline
 from secreview.triage.baseline import load as load_baseline
+
+if TYPE_CHECKING:
+    from secreview.cache import ResultCache
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _PROGRESS_MIN_FILES = 5
@@ -109,6 +112,10 @@ def main() -> None:
               help="Report paths relative to this folder (default: the current folder).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes for the per-file work (default: one per CPU).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Keep per-file results here, so unchanged files are not analysed again "
+                   "[default: $SECREVIEW_CACHE_DIR, else ~/.cache/secreview].")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--diff", "diff_base", is_flag=False, flag_value="", default=None, metavar="[BASE]",
               help="Report only the findings the change from git revision BASE to the working tree introduces "
                    "(default BASE: the merge base with the upstream branch, else HEAD~1). The whole project "
@@ -128,7 +135,8 @@ def main() -> None:
 def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
                    exclude: tuple[str, ...], disable: tuple[str, ...], severities: tuple[str, ...],
                    include_tests: bool | None, show_suppressed: bool, max_file_size: int | None,
-                   config_path: str | None, root: str | None, jobs: int | None, diff_base: str | None,
+                   config_path: str | None, root: str | None, jobs: int | None, cache_dir: str | None,
+                   no_cache: bool, diff_base: str | None,
                    tracked_only: bool, diff_file: str | None, baseline_path: str | None, quiet: bool,
                    llm: dict[str, Any]) -> None:
     """Review every Python file under PATHS (default: the current folder).
@@ -157,18 +165,21 @@ def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on
     llm_run = llm_settings(llm)
     show_progress = not quiet and sys.stderr.isatty()
     review_root_dir = os.path.abspath(root) if root else review_root(targets)
+    cache = _open_cache(cache_dir, no_cache)
     try:
         with _progress(show_progress) as callback:
             if diff_base is None and diff_file is None:
-                report = review(targets, config, root=review_root_dir, progress=callback, jobs=jobs)
+                report = review(targets, config, root=review_root_dir, progress=callback, jobs=jobs, cache=cache)
             else:
                 change, old = _change(review_root_dir, diff_base, diff_file, tracked_only)
                 report = review_change(targets, change, old, config, root=review_root_dir, jobs=jobs,
-                                       progress=callback)
+                                       progress=callback, cache=cache)
     except ReviewError as exc:
         _fail(str(exc))
     except DiffError as exc:
         _fail(f"diff: {exc}")
+    finally:
+        _close_cache(cache)
     if llm_run is not None:
         if report.change is None:
             run_llm(report, llm_run, project_sources(report, config.include_tests), quiet=quiet)
@@ -183,6 +194,23 @@ def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on
     if output and not quiet:
         click.echo(f"{report.summary} Report written to {output}.", err=True)
     sys.exit(exit_code(report, config))
+
+
+def _open_cache(folder: str | None, disabled: bool) -> "ResultCache | None":
+    if disabled:
+        return None
+    from secreview.cache import ResultCache
+
+    return ResultCache(folder)
+
+
+def _close_cache(cache: "ResultCache | None") -> None:
+    """Say once, on standard error, when the cache could not be used."""
+    if cache is None:
+        return
+    if cache.warning:
+        click.echo(f"secreview: warning: {cache.warning}", err=True)
+    cache.close()
 
 
 def _change(root: str, diff_base: str | None, diff_file: str | None,

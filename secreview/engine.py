@@ -11,7 +11,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
 
 from secreview.config import Config
 from secreview.model import FileError, Finding, Report, Stats
@@ -22,6 +22,9 @@ from secreview.taint import ModelError, Models, ModuleFacts, ProjectModules, ext
 from secreview.targets.paths import SourceFile, discover, review_root
 from secreview.triage.suppress import Suppression, find_suppression, may_hold_suppressions, suppressions
 from secreview.triage.testcode import is_test_path
+
+if TYPE_CHECKING:
+    from secreview.cache import ResultCache
 
 # progress(done, total, path)
 ProgressCallback = Callable[[int, int, str], None]
@@ -270,13 +273,15 @@ def review(
     progress: ProgressCallback | None = None,
     jobs: int | None = None,
     executor: Executor | None = None,
+    cache: "ResultCache | None" = None,
 ) -> Report:
     """Review every Python file under `targets` and return the report.
 
     The per-file work (parsing, rules, taint facts) runs on `executor`
     (default: `LocalExecutor(jobs)`, a pool of `jobs` worker processes when
     there are enough files to repay starting them); the project-wide taint
-    step runs once, here."""
+    step runs once, here. With `cache`, files whose results it holds are
+    not analysed again, and new results are stored in it."""
     config = config or Config()
     started = time.perf_counter()
     rules = select_rules(config)
@@ -306,8 +311,9 @@ def review(
     findings: list[Finding] = []
     facts: list[ModuleFacts] = []
     file_suppressions: dict[str, dict[int, Suppression]] = {}
-    executor = executor or LocalExecutor(jobs)
-    for done, result in enumerate(executor.review_files(found.files, config, taint), start=1):
+    hits_before = cache.hits if cache is not None else 0
+    results = _cached_or_fresh(found.files, config, taint, executor or LocalExecutor(jobs), cache)
+    for done, result in enumerate(results, start=1):
         source = found.files[done - 1]
         if progress is not None:
             progress(done, total, source.path)
@@ -343,6 +349,9 @@ def review(
             report.suppressed.append(finding)
         else:
             report.findings.append(finding)
+    if cache is not None:
+        cache.flush()
+        stats.files_cached = cache.hits - hits_before
     stats.files_skipped = len(report.errors)
     stats.suppressed = len(report.suppressed)
     stats.include_tests = config.include_tests
@@ -396,6 +405,43 @@ def _review_in_worker(source: SourceFile) -> FileResult:
     assert _WORKER is not None
     rules, config, taint = _WORKER
     return review_file(source, rules, config, taint)
+
+
+def _cached_or_fresh(files: list[SourceFile], config: Config, taint: TaintSetup, executor: Executor,
+                     cache: "ResultCache | None") -> Iterator[FileResult]:
+    """Each file's result in the order of `files`: from `cache` when it holds
+    it, else computed by `executor` (and staged in the cache)."""
+    if cache is None or not cache.active:
+        yield from executor.review_files(files, config, taint)
+        return
+    from secreview.cache import file_key, review_fingerprint
+
+    review_key = review_fingerprint(config, taint)
+    keys = [_key(source, config, taint, review_key, file_key) for source in files]
+    stored = cache.get_many(k for k in keys if k is not None)
+    fresh = executor.review_files([s for s, k in zip(files, keys) if k not in stored], config, taint)
+    for key in keys:
+        if key in stored:
+            yield stored[key]
+            continue
+        result = next(fresh)
+        if key is not None:
+            cache.stage(key, result)
+        yield result
+
+
+def _key(source: SourceFile, config: Config, taint: TaintSetup, review_key: str,
+         file_key: Callable[..., str]) -> str | None:
+    """The cache key of a file; None when it cannot be read or is too large
+    (its result then says so, and is not stored)."""
+    try:
+        if os.path.getsize(source.abspath) > config.max_file_size:
+            return None
+        with open(source.abspath, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    return file_key(review_key, source, data, taint)
 
 
 def _flow_findings(facts: list[ModuleFacts], rules: list[Rule], file_suppressions: dict[str, dict[int, Suppression]],

@@ -209,6 +209,8 @@ class Stats:
     # was hit (each falls back to a conservative summary).
     taint_functions: int = 0
     taint_limits: int = 0
+    # Files whose results came from the incremental cache (not analysed again).
+    files_cached: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -224,6 +226,7 @@ class Stats:
             "files_fallback_parser": self.files_fallback_parser,
             "taint_functions": self.taint_functions,
             "taint_limits": self.taint_limits,
+            "files_cached": self.files_cached,
         }
 
 

@@ -33,6 +33,18 @@ SAFE = 'import subprocess\ndef ping(host):\n    subprocess.run(["ping", "-c", "1
 CLEAN_SUMMARY = "No security defects are detected in the code."
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Reviews in tests use the result cache as a user's would, in a folder
+    of the test run's own (never the user's ~/.cache), shared by the
+    processes the tests start."""
+    if "SECREVIEW_CACHE_DIR" not in os.environ:
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="secreview-test-cache-")
+        os.chmod(folder, 0o777)  # tests that drop privileges still reach it
+        os.environ["SECREVIEW_CACHE_DIR"] = folder
+
+
 @dataclass
 class Run:
     exit_code: int

@@ -1,0 +1,178 @@
+"""The incremental cache: per-file results kept between reviews, in SQLite.
+
+A file's result (findings, taint facts, counts) depends on its content and
+on what the review knows about the rest of the project, so the key hashes:
+secreview's own code and bundled models (any change to either invalidates
+everything), the settings that change per-file work (rules, include-tests,
+file size limit, extra model files), the project's module names (the taint
+extractor resolves imports against them), and the file's path, module name,
+import renames and content. An unchanged file is then neither re-parsed nor
+re-summarised; an edited file is redone, and the project-wide taint step
+combines old and new summaries as usual.
+
+The cache never decides a review's outcome: it survives concurrent runs
+(SQLite in WAL mode, with a busy timeout), a killed run (transactions are
+atomic; an entry that cannot be read back is discarded and recomputed) and
+a full disk or an unwritable folder (the review completes without caching
+and `warning` says why).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sqlite3
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+from secreview import __version__
+
+if TYPE_CHECKING:
+    from secreview.config import Config
+    from secreview.engine import FileResult, TaintSetup
+    from secreview.targets.paths import SourceFile
+
+FILE_NAME = "results.sqlite"
+# The stored format: bump when FileResult's pickled shape changes in a way
+# the package hash would not catch (it catches every source change).
+FORMAT = 1
+
+
+def default_folder() -> str:
+    explicit = os.environ.get("SECREVIEW_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "secreview")
+
+
+@lru_cache(maxsize=1)
+def engine_fingerprint() -> str:
+    """A hash of secreview's own source and data files."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256(f"{__version__}\0{FORMAT}".encode())
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".toml") and "__pycache__" not in p.parts):
+        digest.update(_utf8(str(path.relative_to(root))) + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def review_fingerprint(config: "Config", taint: "TaintSetup") -> str:
+    """What every file's result in one review depends on, besides the file."""
+    digest = hashlib.sha256(engine_fingerprint().encode())
+    digest.update(repr((sorted(config.disable), config.include_tests, config.max_file_size)).encode())
+    for model in config.models:
+        digest.update(_utf8(model) + b"\0")
+        try:
+            digest.update(Path(model).read_bytes())
+        except OSError:
+            digest.update(b"<unreadable>")
+    digest.update(_utf8("\0".join(sorted(taint.project.names))))
+    digest.update(_utf8("\0".join(sorted(taint.project.folders))))
+    return digest.hexdigest()
+
+
+def _utf8(text: str) -> bytes:
+    """Paths may hold undecodable bytes (surrogate escapes): hash them as they are."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def file_key(review: str, source: "SourceFile", data: bytes, taint: "TaintSetup") -> str:
+    name = taint.modules.get(source.path)
+    aliases = sorted((taint.aliases.get(source.path) or {}).items())
+    head = _utf8(repr((review, source.path, name, aliases)))
+    return hashlib.sha256(head + b"\0" + hashlib.sha256(data).digest()).hexdigest()
+
+
+class ResultCache:
+    """Per-file results by key. Every failure is a `warning`, never an error."""
+
+    def __init__(self, folder: str | None = None, *, max_bytes: int | None = None) -> None:
+        self.folder = folder or default_folder()
+        self.path = os.path.join(self.folder, FILE_NAME)
+        self.warning: str | None = None
+        self.hits = self.misses = self.discarded = 0
+        self._db: sqlite3.Connection | None = None
+        self._pending: list[tuple[str, bytes, float]] = []
+        try:
+            os.makedirs(self.folder, mode=0o700, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            if max_bytes is not None:
+                page = self._db.execute("PRAGMA page_size").fetchone()[0]
+                self._db.execute(f"PRAGMA max_page_count={max(2, max_bytes // page)}")
+            self._db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value BLOB NOT NULL, "
+                             "used REAL NOT NULL)")
+        except (OSError, sqlite3.Error) as exc:
+            self._fail("cannot be opened", exc)
+
+    @property
+    def active(self) -> bool:
+        return self._db is not None
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, "FileResult"]:
+        """The stored results among `keys`; an entry that cannot be read back
+        (a damaged file, an older format) is deleted and left out."""
+        if self._db is None:
+            return {}
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, FileResult] = {}
+        bad: list[str] = []
+        try:
+            for start in range(0, len(wanted), 500):
+                batch = wanted[start:start + 500]
+                rows = self._db.execute(f"SELECT key, value FROM results WHERE key IN ({','.join('?' * len(batch))})",
+                                        batch).fetchall()
+                for key, value in rows:
+                    try:
+                        found[key] = pickle.loads(value)
+                    except Exception:  # noqa: BLE001 - any damage means: recompute
+                        bad.append(key)
+            if bad:
+                self._db.executemany("DELETE FROM results WHERE key = ?", [(k,) for k in bad])
+        except sqlite3.Error as exc:
+            self._fail("cannot be read", exc)
+            return {}
+        self.discarded += len(bad)
+        self.hits += len(found)
+        self.misses += len(wanted) - len(found)
+        return found
+
+    def stage(self, key: str, result: "FileResult") -> None:
+        """Remember `result` as it is now (the review changes findings later:
+        severity overrides, repeat numbers); `flush` writes what was staged."""
+        if self._db is None:
+            return
+        try:
+            self._pending.append((key, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), time.time()))
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
+            self._fail("cannot store a result", exc)
+
+    def flush(self) -> None:
+        """Write the staged results in one transaction: all of them or, on
+        failure (a full disk), none."""
+        rows, self._pending = self._pending, []
+        if self._db is None or not rows:
+            return
+        try:
+            with self._db:
+                self._db.execute("BEGIN")
+                self._db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
+        except sqlite3.Error as exc:
+            self._fail("cannot be written", exc)
+
+    def close(self) -> None:
+        if self._db is not None:
+            try:
+                self._db.close()
+            except sqlite3.Error:
+                pass
+            self._db = None
+
+    def _fail(self, what: str, exc: Exception) -> None:
+        self.warning = f"the result cache {self.path} {what} ({exc}); the review went on without it"
+        self.close()

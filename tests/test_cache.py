@@ -1,0 +1,178 @@
+"""The incremental result cache: unchanged files are not analysed again, an
+edit redoes only that file, and no failure of the cache (concurrent runs, a
+killed run, damaged entries, a full disk, an unusable folder) changes a
+review's outcome."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SHELL, TLS, WEAK, run_process, secreview_command, write
+
+from secreview.cache import FILE_NAME, ResultCache
+from secreview.config import Config
+from secreview.engine import review
+
+# A route in one file reaches a shell in another: the taint step combines
+# cached and fresh summaries.
+VIEWS = '''\
+from flask import Flask, request
+
+from app.jobs import run_job
+
+app = Flask(__name__)
+
+
+@app.route("/run")
+def run():
+    return run_job(request.args["cmd"])
+'''
+JOBS = 'import subprocess\n\n\ndef run_job(cmd):\n    return subprocess.run(cmd, shell=True)\n'
+SAFE_JOBS = 'import subprocess\n\n\ndef run_job(cmd):\n    return subprocess.run(["echo", cmd])\n'
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    write(root, "app/__init__.py", "")
+    write(root, "app/views.py", VIEWS)
+    write(root, "app/jobs.py", JOBS)
+    write(root, "tools/hash.py", WEAK)
+    write(root, "tools/fetch.py", TLS)
+    write(root, "tools/ping.py", SHELL)
+    return root
+
+
+def outcome(report: Any) -> dict[str, Any]:
+    """The report without what may differ between two runs of the same review."""
+    data = report.to_dict()
+    data["stats"].pop("seconds")
+    data["stats"].pop("files_cached")
+    return data
+
+
+def run_review(root: Path, cache: ResultCache | None, config: Config | None = None) -> Any:
+    return review([str(root)], config or Config(), root=str(root), jobs=1, cache=cache)
+
+
+def test_a_warm_review_analyses_nothing_and_reports_the_same(tree: Path, tmp_path: Path) -> None:
+    cold = run_review(tree, ResultCache(str(tmp_path / "c")))
+    warm = run_review(tree, ResultCache(str(tmp_path / "c")))
+    assert outcome(warm) == outcome(cold) == outcome(run_review(tree, None))
+    assert (cold.stats.files_cached, warm.stats.files_cached) == (0, 6)
+    assert [(f.rule, f.path) for f in warm.findings] == [
+        ("py.shell-injection", "app/jobs.py"), ("py.xss", "app/views.py"),
+        ("py.tls-verification-disabled", "tools/fetch.py"), ("py.weak-hash", "tools/hash.py"),
+        ("py.shell-injection", "tools/ping.py")]
+    assert warm.findings[0].trace[0].path == "app/views.py"  # the cross-file flow, rebuilt from cached facts
+
+
+def test_an_edit_redoes_that_file_only(tree: Path, tmp_path: Path) -> None:
+    run_review(tree, ResultCache(str(tmp_path / "c")))
+    write(tree, "app/jobs.py", SAFE_JOBS)
+    cache = ResultCache(str(tmp_path / "c"))
+    edited = run_review(tree, cache)
+    assert (edited.stats.files_cached, cache.misses) == (5, 1)
+    assert outcome(edited) == outcome(run_review(tree, None))
+    assert "app/jobs.py" not in [f.path for f in edited.findings]
+
+
+def test_settings_and_new_modules_are_part_of_the_key(tree: Path, tmp_path: Path) -> None:
+    run_review(tree, ResultCache(str(tmp_path / "c")))
+    other = run_review(tree, ResultCache(str(tmp_path / "c")), Config(disable=("py.weak-hash",)))
+    assert other.stats.files_cached == 0 and "py.weak-hash" not in [f.rule for f in other.findings]
+    # A new module can change how every file's imports resolve.
+    write(tree, "app/extra.py", "X = 1\n")
+    assert run_review(tree, ResultCache(str(tmp_path / "c"))).stats.files_cached == 0
+
+
+def test_damaged_entries_are_discarded_and_recomputed(tree: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    expected = outcome(run_review(tree, ResultCache(str(folder))))
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        db.execute("UPDATE results SET value = x'80049500' WHERE rowid IN (SELECT rowid FROM results LIMIT 2)")
+    cache = ResultCache(str(folder))
+    again = run_review(tree, cache)
+    assert outcome(again) == expected and (cache.discarded, again.stats.files_cached) == (2, 4)
+    assert cache.warning is None
+    assert run_review(tree, ResultCache(str(folder))).stats.files_cached == 6  # recomputed and stored again
+
+
+def test_a_cache_file_that_is_not_a_database_is_bypassed(tree: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    write(folder, FILE_NAME, b"\x00garbage" * 1000)
+    cache = ResultCache(str(folder))
+    report = run_review(tree, cache)
+    assert outcome(report) == outcome(run_review(tree, None))
+    assert cache.warning is not None and "the review went on without it" in cache.warning
+
+
+def test_a_full_disk_leaves_the_review_complete(tree: Path, tmp_path: Path) -> None:
+    # SQLite's page limit fails a write exactly as a full disk does (SQLITE_FULL).
+    cache = ResultCache(str(tmp_path / "c"), max_bytes=8192)
+    report = run_review(tree, cache)
+    assert outcome(report) == outcome(run_review(tree, None))
+    assert cache.warning is not None and "database or disk is full" in cache.warning
+    assert ResultCache(str(tmp_path / "c")).get_many(["x"]) == {}  # nothing half-written
+
+
+def test_concurrent_runs_share_one_cache(tree: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "SECREVIEW_CACHE_DIR": str(tmp_path / "shared")}
+    command = [*secreview_command(), "review", "-f", "json", "--jobs", "1", str(tree)]
+    runs = [subprocess.Popen(command, cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(4)]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [1] * 4
+    assert all(err == "" for _, err in outputs), [err for _, err in outputs]
+    reports = [json.loads(out) for out, _ in outputs]
+    for data in reports:
+        data["stats"].pop("seconds")
+        data["stats"].pop("files_cached")
+    assert all(data == reports[0] for data in reports)
+
+
+def test_a_killed_run_leaves_a_usable_cache(tmp_path: Path) -> None:
+    root = tmp_path / "big"
+    for n in range(120):
+        write(root, f"pkg/mod{n:03d}.py", SHELL + f"\n\ndef helper_{n}(value):\n    return value * {n}\n")
+    env = {**os.environ, "SECREVIEW_CACHE_DIR": str(tmp_path / "c")}
+    command = [*secreview_command(), "review", "-q", "-f", "json", "--jobs", "2", str(root)]
+    for delay in (0.8, 1.6, 2.4):
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
+        time.sleep(delay)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
+    after = run_process("review", "-f", "json", "--cache-dir", str(tmp_path / "c"), str(root), cwd=root, timeout=300)
+    fresh = run_process("review", "-f", "json", "--no-cache", str(root), cwd=root, timeout=300)
+    assert after.stderr == "" and after.exit_code == fresh.exit_code == 1
+    cached, uncached = after.json(), fresh.json()
+    assert len(cached["findings"]) == 120
+    for data in (cached, uncached):
+        data["stats"].pop("seconds")
+        data["stats"].pop("files_cached")
+    assert cached == uncached
+
+
+def test_cli_cache_options(tree: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    first = run_process("review", "-f", "json", "--cache-dir", str(folder), str(tree), cwd=tree)
+    second = run_process("review", "-f", "json", "--cache-dir", str(folder), str(tree), cwd=tree)
+    assert (folder / FILE_NAME).is_file()
+    assert (first.json()["stats"]["files_cached"], second.json()["stats"]["files_cached"]) == (0, 6)
+    off = run_process("review", "-f", "json", "--no-cache", "--cache-dir", str(tmp_path / "unused"), str(tree),
+                      cwd=tree)
+    assert off.json()["stats"]["files_cached"] == 0 and not (tmp_path / "unused").exists()
+    blocked = write(tmp_path, "a-file", "not a folder")
+    warned = run_process("review", "-f", "json", "--cache-dir", str(blocked / "sub"), str(tree), cwd=tree)
+    assert warned.exit_code == 1 and warned.json()["findings"] == first.json()["findings"]
+    assert warned.stderr.startswith("secreview: warning: the result cache ") and "went on without it" in warned.stderr
