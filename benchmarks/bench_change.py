@@ -69,7 +69,7 @@ def main() -> int:
         lines = sum(p.read_bytes().count(b"\n") for p in files)
 
         floor_wall, _, _ = measure([sys.executable, "-c", PARSE_FLOOR, "."], repo)
-        command = [sys.executable, "-c", "from secreview.cli import main; main()", "review", ".", "-q", "-f", "json"]
+        command = [sys.executable, "-c", "from secreview.cli import main; main()", "review", ".", "-q", "-f", "json", "--no-cache"]
         whole_wall, whole_kib, whole = measure(command, repo)
         change_wall, change_kib, change = measure([*command, "--diff", "HEAD"], repo)
         report = json.loads(change.stdout)

@@ -94,7 +94,7 @@ def main() -> int:
     lines = sum(p.read_bytes().count(b"\n") for p in files)
 
     floor_wall, floor_kib, floor = measure([sys.executable, "-c", PARSE_FLOOR, tree], root)
-    command = [sys.executable, "-c", "from secreview.cli import main; main()", "review", tree, "-q", "-f", "json"]
+    command = [sys.executable, "-c", "from secreview.cli import main; main()", "review", tree, "-q", "-f", "json", "--no-cache"]
     # One process: its peak RSS is the whole review's. Then the default
     # (one worker per CPU), whose wall time is what a user waits.
     single_wall, single_kib, single = measure([*command, "--jobs", "1"], root)
