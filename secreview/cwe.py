@@ -1,11 +1,14 @@
 """CWE names and validation from the maintained `cwe2` catalogue.
 
-Look-ups are cached: the catalogue scans CSV files on each call. Weaknesses
-MITRE published after the catalogue's last release are in `NEWER_CWES`.
+The catalogue's own `get` scans every one of its CSV files on each call
+(about 0.2 s); its files are read once here instead, into one index, and
+only ids they lack (categories, views) go to `get`. Weaknesses MITRE
+published after the catalogue's last release are in `NEWER_CWES`.
 """
 
 from __future__ import annotations
 
+import csv
 from functools import lru_cache
 
 from cwe2.database import Database, InvalidCWEError
@@ -23,15 +26,29 @@ def _database() -> Database:
     return Database()
 
 
+@lru_cache(maxsize=1)
+def _index() -> dict[int, str]:
+    """id -> name of every weakness in the catalogue's CSV files."""
+    names: dict[int, str] = {}
+    for path in Database.database_paths:
+        with open(path, encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                ident, name = row.get("CWE-ID") or "", row.get("Name")
+                if ident.isdigit() and name:
+                    names.setdefault(int(ident), name)
+    return names
+
+
 @lru_cache(maxsize=None)
 def cwe_name(cwe_id: int) -> str:
     """The catalogue's (or `NEWER_CWES`'s) name for CWE-`cwe_id`; raises KeyError
     for an unknown id."""
+    name = _index().get(int(cwe_id)) or NEWER_CWES.get(int(cwe_id))
+    if name is not None:
+        return name
     try:
         return _database().get(int(cwe_id)).name
     except InvalidCWEError:
-        if int(cwe_id) in NEWER_CWES:
-            return NEWER_CWES[int(cwe_id)]
         raise KeyError(f"CWE-{cwe_id} is not in the CWE catalogue") from None
 
 
