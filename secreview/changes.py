@@ -58,7 +58,7 @@ class ChangeScope:
 
 def review_change(targets: list[str], change: ChangeSet, old_contents: dict[str, bytes], config: Config | None = None,
                   *, root: str, jobs: int | None = None, progress: ProgressCallback | None = None,
-                  whole_project: bool = True, cache: Any = None) -> Report:
+                  whole_project: bool = True, cache: Any = None, executor: Any = None) -> Report:
     """The new side's review, keeping only the findings `change` introduces.
 
     `targets` and `root` name the new side on disk; `old_contents` holds the
@@ -79,14 +79,14 @@ def review_change(targets: list[str], change: ChangeSet, old_contents: dict[str,
         report = Report(root=root)
         report.change = scope
         return report
-    new = review(targets, config, root=root, jobs=jobs, progress=progress, cache=cache)
+    new = review(targets, config, root=root, jobs=jobs, progress=progress, cache=cache, executor=executor)
     with tempfile.TemporaryDirectory(prefix="secreview-base-") as base_root:
         _build_old_side(targets, root, base_root, change, old_contents, config)
         old_targets = [os.path.join(base_root, relative_path(os.path.abspath(t), root)) for t in targets]
         old_targets = [t for t in old_targets if os.path.exists(t)] or [base_root]
         # The old side's unchanged files have the new side's paths and
         # contents: the cache (`secreview.cache.ResultCache`) answers for them.
-        old = review(old_targets, config, root=base_root, jobs=jobs, cache=cache)
+        old = review(old_targets, config, root=base_root, jobs=jobs, cache=cache, executor=executor)
     scope.base_errors = [e for e in old.errors if not e.reason.startswith("no Python files")]
     unreadable_old = {e.path for e in scope.base_errors}
     comparable = [f for f in old.findings + old.suppressed if f.path not in unreadable_old]

@@ -112,6 +112,11 @@ def main() -> None:
               help="Report paths relative to this folder (default: the current folder).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes for the per-file work (default: one per CPU).")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where the per-file work runs: worker processes here, or tasks on a Ray cluster "
+                   "(the `ray` extra); the report is the same.")
+@click.option("--ray-address", default=None, metavar="ADDR",
+              help="With --executor ray: the cluster ('auto', 'ray://HOST:10001'; default: a local instance).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Keep per-file results here, so unchanged files are not analysed again "
                    "[default: $SECREVIEW_CACHE_DIR, else ~/.cache/secreview].")
@@ -135,7 +140,8 @@ def main() -> None:
 def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
                    exclude: tuple[str, ...], disable: tuple[str, ...], severities: tuple[str, ...],
                    include_tests: bool | None, show_suppressed: bool, max_file_size: int | None,
-                   config_path: str | None, root: str | None, jobs: int | None, cache_dir: str | None,
+                   config_path: str | None, root: str | None, jobs: int | None, executor: str,
+                   ray_address: str | None, cache_dir: str | None,
                    no_cache: bool, diff_base: str | None,
                    tracked_only: bool, diff_file: str | None, baseline_path: str | None, quiet: bool,
                    llm: dict[str, Any]) -> None:
@@ -148,6 +154,8 @@ def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on
         _fail("give --diff or --diff-file, not both")
     if tracked_only and diff_base is None:
         _fail("--tracked-only needs --diff")
+    if ray_address and executor != "ray":
+        _fail("--ray-address needs --executor ray")
     targets = list(paths) or ["."]
     try:
         config = load_config(config_path or find_pyproject(targets[0]))
@@ -162,18 +170,20 @@ def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on
         max_file_size=max_file_size,
     )
     baseline = _load_baseline(baseline_path) if baseline_path else None
-    llm_run = llm_settings(llm)
+    llm_run = llm_settings(llm, ray_address=ray_address, remote=executor == "ray")
     show_progress = not quiet and sys.stderr.isatty()
     review_root_dir = os.path.abspath(root) if root else review_root(targets)
     cache = _open_cache(cache_dir, no_cache)
     try:
+        runner = _executor(executor, ray_address, jobs)
         with _progress(show_progress) as callback:
             if diff_base is None and diff_file is None:
-                report = review(targets, config, root=review_root_dir, progress=callback, jobs=jobs, cache=cache)
+                report = review(targets, config, root=review_root_dir, progress=callback, cache=cache,
+                                executor=runner)
             else:
                 change, old = _change(review_root_dir, diff_base, diff_file, tracked_only)
-                report = review_change(targets, change, old, config, root=review_root_dir, jobs=jobs,
-                                       progress=callback, cache=cache)
+                report = review_change(targets, change, old, config, root=review_root_dir, progress=callback,
+                                       cache=cache, executor=runner)
     except ReviewError as exc:
         _fail(str(exc))
     except DiffError as exc:
@@ -194,6 +204,16 @@ def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on
     if output and not quiet:
         click.echo(f"{report.summary} Report written to {output}.", err=True)
     sys.exit(exit_code(report, config))
+
+
+def _executor(name: str, address: str | None, jobs: int | None) -> Any:
+    if name == "ray":
+        from secreview.executors import RayExecutor
+
+        return RayExecutor(address)
+    from secreview.engine import LocalExecutor
+
+    return LocalExecutor(jobs)
 
 
 def _open_cache(folder: str | None, disabled: bool) -> "ResultCache | None":
@@ -481,8 +501,11 @@ def explain_command(rule_id: str) -> None:
 from secreview.cli_gerrit import gerrit_command  # noqa: E402
 from secreview.cli_github import github_command  # noqa: E402
 
+from secreview.cli_fleet import fleet_command  # noqa: E402
+
 main.add_command(gerrit_command)
 main.add_command(github_command)
+main.add_command(fleet_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -62,9 +62,10 @@ def llm_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def llm_settings(values: dict[str, Any]) -> Any:
+def llm_settings(values: dict[str, Any], *, ray_address: str | None = None, remote: bool = False) -> Any:
     """LLMOptions, or None without --llm; click.UsageError for options given
-    without --llm or a SPEC that names no usable model."""
+    without --llm or a SPEC that names no usable model. `remote`: the calls
+    run as Ray tasks (`--executor ray`)."""
     if values["llm_spec"] is None:
         given = [name for name in ("llm_verify", "llm_triage", "show_rejected", "llm_max_calls", "llm_max_tokens",
                                    "llm_cache") if values[name]]
@@ -88,7 +89,8 @@ def llm_settings(values: dict[str, Any]) -> Any:
         jobs=1 if spec.kind == "gguf" else values["llm_jobs"], timeout=values["llm_timeout"],
         retries=values["llm_retries"],
         cache_path=None if values["no_llm_cache"] else (values["llm_cache"] or default_path()),
-        chunk_lines=values["llm_chunk_lines"], answer_tokens=values["llm_answer_tokens"])
+        chunk_lines=values["llm_chunk_lines"], answer_tokens=values["llm_answer_tokens"], remote=remote,
+        ray_address=ray_address)
 
 
 def project_sources(report: Report, include_tests: bool) -> dict[str, str]:

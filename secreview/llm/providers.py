@@ -52,6 +52,14 @@ class ProviderError(Exception):
         self.kind = kind
         self.fatal = fatal
 
+    def __reduce__(self) -> tuple[Any, tuple[str, str, bool]]:
+        # Crosses process boundaries intact (a call run as a Ray task).
+        return _provider_error, (str(self), self.kind, self.fatal)
+
+
+def _provider_error(message: str, kind: str, fatal: bool) -> ProviderError:
+    return ProviderError(message, kind=kind, fatal=fatal)
+
 
 @dataclass(frozen=True)
 class CallSettings:
@@ -245,7 +253,54 @@ class LocalGGUF:
                 close()
 
 
-def open_provider(spec: ModelSpec, *, timeout: float = 120.0, retries: int = 2) -> Provider:
+def open_provider(spec: ModelSpec, *, timeout: float = 120.0, retries: int = 2, ray_address: str | None = None,
+                  remote: bool = False) -> Provider:
+    """The provider for `spec`. `remote`: each call of an HTTP provider runs
+    as a Ray task on the cluster (`--executor ray`); a GGUF model stays in
+    this process, where it is loaded once."""
     if spec.kind == "gguf":
         return LocalGGUF(spec, timeout=timeout)
+    if remote:
+        return RayProvider(spec, timeout=timeout, retries=retries, address=ray_address)
     return OpenAICompatible(spec, timeout=timeout, retries=retries)
+
+
+class RayProvider:
+    """An OpenAI-compatible provider whose calls run as Ray tasks. The
+    caller's threads each wait for their own task, so `--llm-jobs` calls run
+    at once across the cluster; cache, budget and grounding stay here."""
+
+    def __init__(self, spec: ModelSpec, *, timeout: float, retries: int, address: str | None) -> None:
+        from secreview.executors import connect
+
+        connect(address)
+        self.spec, self.timeout, self.retries, self.address = spec, timeout, retries, address
+        self._format = FORMATS[0]  # the strongest structured output the server took so far
+
+    def complete(self, messages: list[dict[str, str]], schema: dict[str, Any], name: str,
+                 settings: CallSettings) -> Completion:
+        from secreview.executors import ray_map
+
+        # The openai client retries inside the task; a task lost with its
+        # node is run again by Ray once.
+        completion = ray_map(_remote_call, [(self.spec, self.timeout, self.retries, self._format, messages, schema,
+                                             name, settings)], retries=1, retry_exceptions=False,
+                             address=self.address)[0]
+        self._format = completion.format
+        return completion
+
+    def close(self) -> None:
+        pass
+
+
+def _remote_call(job: tuple[ModelSpec, float, int, str, list[dict[str, str]], dict[str, Any], str, CallSettings]
+                 ) -> Completion:
+    """One call, in a Ray worker, starting at the structured-output form
+    earlier calls found the server takes."""
+    spec, timeout, retries, form, messages, schema, name, settings = job
+    provider = OpenAICompatible(spec, timeout=timeout, retries=retries)
+    provider._format = FORMATS.index(form)
+    try:
+        return provider.complete(messages, schema, name, settings)
+    finally:
+        provider.close()

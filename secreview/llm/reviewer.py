@@ -35,7 +35,7 @@ from typing import Any, Callable, TypeVar
 from pydantic import BaseModel
 
 from secreview.bench.cwes import matches as cwe_matches
-from secreview.engine import number_repeats
+from secreview.engine import ReviewError, number_repeats
 from secreview.grounding import NameIndex, Verdict, ground, parse_claim
 from secreview.grounding.units import CodeUnit
 from secreview.llm import prompt
@@ -71,6 +71,9 @@ class LLMOptions:
     answer_tokens: int = 2048
     # Sampling temperature when samples > 1 (answers must differ to vote).
     sample_temperature: float = 0.7
+    # --executor ray: the calls run as Ray tasks (at ray_address).
+    remote: bool = False
+    ray_address: str | None = None
 
 
 @dataclass
@@ -274,8 +277,9 @@ def review_with_llm(report: Report, sources: dict[str, str], options: LLMOptions
     if cache is not None and cache.warning:
         stats.warnings.append(cache.warning)
     try:
-        provider = provider or open_provider(options.spec, timeout=options.timeout, retries=options.retries)
-    except ProviderError as exc:
+        provider = provider or open_provider(options.spec, timeout=options.timeout, retries=options.retries,
+                                             remote=options.remote, ray_address=options.ray_address)
+    except (ProviderError, ReviewError) as exc:  # ReviewError: the Ray cluster cannot be used
         stats.stopped = str(exc)
         _not_reviewed(report, sorted(sources), options.spec.label, str(exc))
         return stats

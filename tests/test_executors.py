@@ -1,0 +1,220 @@
+"""The Ray executor: the same report as the local executor on a project with
+a flow across files, ordered results from `ray_map`, and clear errors when
+Ray is missing or the cluster cannot be reached. One local Ray instance
+serves the module (starting one takes seconds); no external cluster is used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pkgutil
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import ray
+
+import secreview
+from conftest import SAFE, WEAK, write
+from secreview.config import Config
+from secreview.engine import Executor, FileResult, LocalExecutor, ReviewError, TaintSetup, review
+from secreview.executors import QUIET_RETRIES, ExecutorError, RayExecutor, ray_as_completed, ray_map
+from secreview.report import render
+from secreview.targets.paths import SourceFile
+
+# The folder holding the `secreview` under test, for the Ray workers' imports.
+SOURCE_ROOT = str(Path(secreview.__file__).resolve().parents[1])
+
+APP = '''from flask import Flask, request
+
+from tools import run_command
+
+app = Flask(__name__)
+
+
+@app.route("/ping")
+def ping():
+    host = request.args.get("host", "")
+    return run_command(f"ping -c 1 {host}")
+'''
+TOOLS = '''import subprocess
+
+
+def run_command(cmd):
+    return subprocess.run(cmd, shell=True, check=False).returncode
+'''
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[None]:
+    # A fresh temporary folder (short: Ray's sockets live in it) holds no
+    # address of any other Ray instance on this machine, so none is joined.
+    # The Ray processes inherit PYTHONPATH (a runtime_env would start the
+    # workers more slowly).
+    temp = tempfile.mkdtemp(prefix="sr-ray-")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("RAY_ADDRESS", raising=False)
+        patch.setenv(QUIET_RETRIES, "0")  # as RayExecutor does
+        patch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [SOURCE_ROOT, os.environ.get("PYTHONPATH")])))
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _temp_dir=temp)
+    yield
+    ray.shutdown()
+    shutil.rmtree(temp, ignore_errors=True)
+
+
+def multi_file_project(folder: Path) -> Path:
+    """An HTTP parameter reaching a shell in another file, a weak hash, a
+    safe file, a package and a file that does not parse."""
+    write(folder, "app.py", APP)
+    write(folder, "tools.py", TOOLS)
+    write(folder, "util.py", WEAK)
+    write(folder, "safe.py", SAFE)
+    write(folder, "pkg/__init__.py", "")
+    write(folder, "pkg/db.py", "def find(db, name):\n    return db.execute('SELECT 1 WHERE n = ?', (name,))\n")
+    write(folder, "broken.py", "def broken(:\n    pass\n")
+    return folder
+
+
+def without_seconds(text: str) -> dict[str, object]:
+    """A JSON report without the one figure that differs between two runs."""
+    data = json.loads(text)
+    del data["stats"]["seconds"]
+    return data
+
+
+class Recording:
+    """An executor that notes the files it is given and the results it yields."""
+
+    def __init__(self, inner: Executor):
+        self.inner = inner
+        self.files: list[str] = []
+        self.results: list[str] = []
+
+    def review_files(self, files: list[SourceFile], config: Config, taint: TaintSetup) -> Iterator[FileResult]:
+        self.files = [source.path for source in files]
+        for result in self.inner.review_files(files, config, taint):
+            self.results.append(result.path)
+            yield result
+
+
+# These run before the module's Ray instance is started.
+
+def test_without_ray_the_executor_says_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, "app.py", SAFE)
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` fails as when it is not installed
+    with pytest.raises(ExecutorError) as err:
+        review([str(tmp_path)], root=str(tmp_path), executor=RayExecutor())
+    assert str(err.value) == "Ray is not installed: install secreview's `ray` extra: pip install 'secreview[ray]'"
+    assert isinstance(err.value, ReviewError)  # what `secreview review` reports and exits 2 on
+
+
+def test_a_cluster_that_cannot_be_reached_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, "app.py", SAFE)
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.setenv("RAY_TMPDIR", str(tmp_path / "ray"))  # where "auto" looks for a cluster: nothing there
+    assert not ray.is_initialized()
+    with pytest.raises(ExecutorError) as err:
+        review([str(tmp_path)], root=str(tmp_path), executor=RayExecutor("auto"))
+    assert re.fullmatch(r"cannot reach the Ray cluster at auto: Could not find any running Ray instance\..*",
+                        str(err.value))
+    with pytest.raises(ExecutorError, match=r"^cannot reach the Ray cluster at auto: "):
+        ray_map(json.loads, ["1"], address="auto")
+    assert not ray.is_initialized()
+
+
+def test_an_empty_review_needs_no_ray(tmp_path: Path) -> None:
+    # Ray Client is not even installed here: connecting would fail.
+    report = review([str(tmp_path)], root=str(tmp_path), executor=RayExecutor("ray://never.used:10001"))
+    assert [e.reason for e in report.errors] == ["no Python files to review under this path"]
+    assert not ray.is_initialized()
+
+
+def test_ray_gives_the_report_of_the_local_executor(local_ray: None, tmp_path: Path) -> None:
+    root = str(multi_file_project(tmp_path / "project"))
+    local = review([root], root=root, executor=LocalExecutor(1))
+    executor = Recording(RayExecutor(batch=2))  # four tasks for seven files
+    remote = review([root], root=root, executor=executor)
+    assert without_seconds(render(remote, "json")) == without_seconds(render(local, "json"))
+    assert executor.results == executor.files == remote.files  # one result per file, in order
+    # The comparison is about real work: the flow between the files is found.
+    assert [(f.rule, f.path, f.line) for f in remote.findings] == [
+        ("py.shell-injection", "tools.py", 5), ("py.weak-hash", "util.py", 3)]
+    assert [(step.path, step.line) for step in remote.findings[0].trace] == [
+        ("app.py", 10), ("app.py", 11), ("tools.py", 4), ("tools.py", 5)]
+    assert [(e.path, e.reason) for e in remote.errors] == [("broken.py", "syntax error at line 1: invalid syntax")]
+    assert remote.stats.files_analyzed == 6
+
+
+def test_ray_map_keeps_the_order_of_the_items(local_ray: None) -> None:
+    assert ray_map(json.loads, ["[1, 2]", "3", '"x"', "null"]) == [[1, 2], 3, "x", None]
+    assert ray_map(json.loads, []) == []
+
+
+def test_ray_map_raises_the_task_s_own_exception_after_its_retries(local_ray: None) -> None:
+    with pytest.raises(json.JSONDecodeError) as err:
+        ray_map(json.loads, ["1", "{"], retries=1)
+    assert str(err.value) == "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+
+
+def test_ray_as_completed_gives_each_failure_beside_the_results(local_ray: None) -> None:
+    got = dict(ray_as_completed(json.loads, ["4", "{", "[2]"], retries=0))
+    assert sorted(got) == [0, 1, 2]
+    assert got[0] == 4 and got[2] == [2]
+    assert type(got[1]) is json.JSONDecodeError
+    assert str(got[1]) == "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+
+
+def test_the_executor_rejects_an_empty_batch() -> None:
+    with pytest.raises(ValueError, match=r"^batch must be at least 1, not 0$"):
+        RayExecutor(batch=0)
+
+
+def test_the_workers_run_the_secreview_under_test(local_ray: None) -> None:
+    # Otherwise the comparisons above could pass on another installed copy.
+    assert ray_map(pkgutil.resolve_name, ["secreview:__file__"]) == [secreview.__file__]
+
+
+def test_review_command_with_the_ray_executor(local_ray: None, cli, project: Path) -> None:
+    multi_file_project(project)
+    ray_run = cli("review", "-f", "json", "--no-cache", "--executor", "ray")
+    local_run = cli("review", "-f", "json", "--no-cache", "--jobs", "1")
+    assert ray_run.exit_code == local_run.exit_code == 1, ray_run.stderr
+    ours, theirs = ray_run.json(), local_run.json()
+    for data in (ours, theirs):
+        data["stats"].pop("seconds")
+    assert ours == theirs and [f["rule"] for f in ours["findings"]][:1] == ["py.shell-injection"]
+    assert cli("review", "--ray-address", "auto").stderr == "secreview: --ray-address needs --executor ray\n"
+
+
+def test_llm_calls_run_as_ray_tasks(local_ray: None, cli, project: Path, monkeypatch) -> None:
+    from llm_server import OpenAIServer, Reply
+
+    from secreview.llm import providers
+
+    write(project, "util.py", WEAK)
+    write(project, "more.py", SAFE)
+
+    def reply(request: dict) -> Reply:
+        if request["response_format"]["type"] == "json_schema":
+            return Reply(status=400, error="response_format json_schema is not supported")
+        return Reply(json.dumps({"reasoning": "r", "verdict": "clean", "findings": []}))
+
+    def not_here(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an LLM call ran in the driver process")
+
+    monkeypatch.setattr(providers.OpenAICompatible, "__init__", not_here)  # the Ray workers are other processes
+    with OpenAIServer(reply) as srv:
+        monkeypatch.setenv("SECREVIEW_LLM_API_KEY", srv.api_key)
+        run = cli("review", "-f", "json", "--no-cache", "--no-llm-cache", "--executor", "ray", "--llm-jobs", "1",
+                  "--llm", f"{srv.base_url}#test-model")
+        formats = [r["json"]["response_format"]["type"] for r in srv.completions()]
+    llm = run.json()["stats"]["llm"]
+    assert (llm["calls"], llm["chunks_failed"], llm["structured_output"]) == (2, 0, "json_object+schema")
+    assert run.json()["findings"][0]["rule"] == "py.weak-hash"
+    # The refusal of json_schema is learnt once and carried to the next task.
+    assert formats == ["json_schema", "json_object", "json_object"]
