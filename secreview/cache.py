@@ -41,6 +41,30 @@ FILE_NAME = "results.sqlite"
 FORMAT = 1
 
 
+def open_database(path: str, *, threads: bool = False) -> sqlite3.Connection:
+    """A cache database at `path` (its folder made private if new), in WAL
+    mode so concurrent runs read and write it without corrupting it; raises
+    OSError or sqlite3.Error. `threads`: shared by the caller's threads (the
+    caller locks)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
+    db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=not threads)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.Error:
+        close_quietly(db)
+        raise
+    return db
+
+
+def close_quietly(db: sqlite3.Connection | None) -> None:
+    if db is not None:
+        try:
+            db.close()
+        except sqlite3.Error:
+            pass
+
+
 def default_folder() -> str:
     explicit = os.environ.get("SECREVIEW_CACHE_DIR")
     if explicit:
@@ -98,10 +122,7 @@ class ResultCache:
         self._db: sqlite3.Connection | None = None
         self._pending: list[tuple[str, bytes, float]] = []
         try:
-            os.makedirs(self.folder, mode=0o700, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db = open_database(self.path)
             if max_bytes is not None:
                 page = self._db.execute("PRAGMA page_size").fetchone()[0]
                 self._db.execute(f"PRAGMA max_page_count={max(2, max_bytes // page)}")
@@ -166,12 +187,8 @@ class ResultCache:
             self._fail("cannot be written", exc)
 
     def close(self) -> None:
-        if self._db is not None:
-            try:
-                self._db.close()
-            except sqlite3.Error:
-                pass
-            self._db = None
+        close_quietly(self._db)
+        self._db = None
 
     def _fail(self, what: str, exc: Exception) -> None:
         self.warning = f"the result cache {self.path} {what} ({exc}); the review went on without it"

@@ -17,6 +17,7 @@ import threading
 import time
 from typing import Any
 
+from secreview.cache import close_quietly, open_database
 from secreview.llm.providers import Completion
 
 SCHEMA_VERSION = 1
@@ -40,9 +41,7 @@ class ResponseCache:
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         try:
-            folder = os.path.dirname(os.path.abspath(path))
-            os.makedirs(folder, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=10, check_same_thread=False, isolation_level=None)
+            self._db = open_database(path, threads=True)
             self._db.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, model TEXT, "
                              "created REAL, text TEXT, finish_reason TEXT, prompt_tokens INTEGER, "
                              "completion_tokens INTEGER, cost REAL, format TEXT)")
@@ -79,15 +78,10 @@ class ResponseCache:
 
     def close(self) -> None:
         with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
+            close_quietly(self._db)
+            self._db = None
 
     def _disable(self, exc: Exception) -> None:
         self.warning = f"response cache {self.path} not used: {exc}"
-        if self._db is not None:
-            try:
-                self._db.close()
-            except sqlite3.Error:
-                pass
+        close_quietly(self._db)
         self._db = None
