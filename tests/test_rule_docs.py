@@ -46,7 +46,7 @@ def test_the_rule_pack_is_complete():
         "py.jinja-autoescape", "py.jwt-unverified", "py.ldap-injection", "py.log-injection",
         "py.missing-authorization", "py.open-redirect", "py.oslo-secret-option", "py.password-hash",
         "py.path-traversal", "py.permissive-permissions", "py.regex-injection", "py.request-timeout",
-        "py.sensitive-logging", "py.shell-injection", "py.sql-injection", "py.ssh-host-key", "py.ssrf",
+        "py.reviewer-injection", "py.sensitive-logging", "py.shell-injection", "py.sql-injection", "py.ssh-host-key", "py.ssrf",
         "py.template-injection", "py.tls-verification-disabled", "py.tls-version", "py.trust-boundary",
         "py.unsafe-deserialization", "py.weak-cipher", "py.weak-hash", "py.weak-key",
         "py.xpath-injection", "py.xss", "py.xxe"]

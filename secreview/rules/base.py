@@ -45,6 +45,10 @@ class Rule:
     # False when the rule never offers a mechanical rewrite (flow findings
     # need a human to choose the fix).
     mechanical_fixes: ClassVar[bool] = True
+    # False when a bare `# nosec` or `# secreview: ignore` must not silence
+    # the rule (the text it reports could carry one); a comment naming the
+    # rule still does.
+    blanket_suppression: ClassVar[bool] = True
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -31,9 +31,11 @@ class Suppression:
     bandit_ids: frozenset[str]
     text: str
 
-    def applies_to(self, rule_id: str, rule_bandit_ids: tuple[str, ...]) -> bool:
+    def applies_to(self, rule_id: str, rule_bandit_ids: tuple[str, ...], blanket: bool = True) -> bool:
+        """Whether this comment silences the rule; `blanket` false: only a
+        comment that names the rule does."""
         if not self.rules and not self.bandit_ids:
-            return True
+            return blanket
         return rule_id in self.rules or bool(self.bandit_ids & {b.upper() for b in rule_bandit_ids})
 
 
@@ -78,9 +80,9 @@ def suppressions(comments: dict[int, str]) -> dict[int, Suppression]:
 
 
 def find_suppression(by_line: dict[int, Suppression], first: int, last: int, rule_id: str,
-                     rule_bandit_ids: tuple[str, ...]) -> Suppression | None:
+                     rule_bandit_ids: tuple[str, ...], blanket: bool = True) -> Suppression | None:
     for line in range(first, last + 1):
         sup = by_line.get(line)
-        if sup is not None and sup.applies_to(rule_id, rule_bandit_ids):
+        if sup is not None and sup.applies_to(rule_id, rule_bandit_ids, blanket):
             return sup
     return None
