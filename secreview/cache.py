@@ -122,6 +122,7 @@ class ResultCache:
         self._db: sqlite3.Connection | None = None
         self._pending: list[tuple[str, bytes, float]] = []
         try:
+            engine_fingerprint()  # secreview's own files must be readable to key anything
             self._db = open_database(self.path)
             if max_bytes is not None:
                 page = self._db.execute("PRAGMA page_size").fetchone()[0]

@@ -12,12 +12,13 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Iterator, NoReturn
+from typing import Any, Iterator, NoReturn
 
 import click
 
 from secreview import __version__
 from secreview.config import Config, ConfigError, find_pyproject, load_config
+from secreview.cache import ResultCache
 from secreview.changes import review_change
 from secreview.cli_llm import change_sources, llm_options, llm_settings, project_sources, run_llm
 from secreview.engine import ProgressCallback, ReviewError, review
@@ -28,9 +29,6 @@ from secreview.targets.paths import review_root
 from secreview.triage.baseline import Baseline, BaselineError
 from secreview.triage.baseline import apply as apply_baseline
 from secreview.triage.baseline import load as load_baseline
-
-if TYPE_CHECKING:
-    from secreview.cache import ResultCache
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _PROGRESS_MIN_FILES = 5
@@ -217,11 +215,7 @@ def _executor(name: str, address: str | None, jobs: int | None) -> Any:
 
 
 def _open_cache(folder: str | None, disabled: bool) -> "ResultCache | None":
-    if disabled:
-        return None
-    from secreview.cache import ResultCache
-
-    return ResultCache(folder)
+    return None if disabled else ResultCache(folder)
 
 
 def _close_cache(cache: "ResultCache | None") -> None:

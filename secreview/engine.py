@@ -8,6 +8,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import stat
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -249,7 +250,7 @@ def _suppress(by_line: dict[int, Suppression], findings: list[Finding], rules: l
     for finding in findings:
         rule = rule_by_id[finding.rule]
         first, last = finding.span if finding.span != (0, 0) else (finding.line, finding.end_line)
-        sup = find_suppression(by_line, first, last, rule.id, rule.bandit_ids)
+        sup = find_suppression(by_line, first, last, rule.id, rule.bandit_ids, rule.blanket_suppression)
         if sup is not None:
             finding.suppressed_by = f"line {sup.line}: {sup.text}"
 
@@ -435,7 +436,9 @@ def _key(source: SourceFile, config: Config, taint: TaintSetup, review_key: str,
     """The cache key of a file; None when it cannot be read or is too large
     (its result then says so, and is not stored)."""
     try:
-        if os.path.getsize(source.abspath) > config.max_file_size:
+        status = os.stat(source.abspath)
+        # Only regular files: opening a FIFO would block, a device never ends.
+        if not stat.S_ISREG(status.st_mode) or status.st_size > config.max_file_size:
             return None
         with open(source.abspath, "rb") as handle:
             data = handle.read()
