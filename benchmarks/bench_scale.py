@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Benchmark: parallel work and the result cache on a whole tree, in one run.
+
+Usage::
+
+    python3 benchmarks/bench_scale.py --nova-version 34.0.0
+    python3 benchmarks/bench_scale.py --path some/tree
+
+Measures, each in a fresh process (wall time and peak RSS of that process):
+
+- the `ast.parse` floor in one process, and in two processes (the files
+  split in halves), what a two-worker review cannot beat;
+- secreview cold, `--jobs 1` and `--jobs 2`, without a cache;
+- secreview cold with an empty cache (`--jobs 2`, filling it), warm with
+  nothing changed, and warm after editing one file (a function appended to
+  the largest file);
+- with `--ray`, the `--executor ray` review on a local Ray instance;
+- Bandit on the same tree, when installed.
+
+Prints a Markdown section for docs/benchmarks.md, with the ratios the scale
+targets are stated in. One run: compare ratios, not seconds, across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_review import PARSE_FLOOR, fetch_nova, measure  # noqa: E402
+
+TWO_PROCESS_FLOOR = r"""
+import ast, pathlib, sys, warnings
+from concurrent.futures import ProcessPoolExecutor
+
+def parse(paths):
+    warnings.simplefilter("ignore")
+    n = 0
+    for path in paths:
+        try:
+            ast.parse(pathlib.Path(path).read_bytes())
+            n += 1
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+    return n
+
+if __name__ == "__main__":
+    files = sorted(str(p) for p in pathlib.Path(sys.argv[1]).rglob("*.py"))
+    with ProcessPoolExecutor(2) as pool:
+        print(sum(pool.map(parse, [files[0::2], files[1::2]])))
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--path", type=Path, help="tree to review (default: download Nova)")
+    parser.add_argument("--nova-version", help="Nova release to download (default: the latest)")
+    parser.add_argument("--work", type=Path, help="download and scratch folder (default: a temporary one)")
+    parser.add_argument("--ray", action="store_true", help="also measure the Ray executor on a local instance")
+    args = parser.parse_args()
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="secreview-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    if args.path:
+        source = args.path.resolve()
+    else:
+        source = fetch_nova(args.nova_version, work) / "nova"
+    # A copy: the one-file edit must not touch the user's tree.
+    root = work / "tree"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(source, root / source.name)
+    tree = source.name
+    files = sorted((root / tree).rglob("*.py"))
+    lines = sum(p.read_bytes().count(b"\n") for p in files)
+    cache = work / "cache"
+    shutil.rmtree(cache, ignore_errors=True)
+
+    secreview = [sys.executable, "-c", "from secreview.cli import main; main()", "review", tree, "-q", "-f", "json"]
+    rows: list[tuple[str, float, int, str]] = []
+
+    def run(label: str, cmd: list[str], note: str = "") -> dict | None:
+        wall, kib, done = measure(cmd, root)
+        rows.append((label, wall, kib, note))
+        if done.returncode not in (0, 1):
+            print(f"warning: {label} exited {done.returncode}: {done.stderr[-500:]}", file=sys.stderr)
+            return None
+        return json.loads(done.stdout) if done.stdout.startswith("{") else None
+
+    run("`ast.parse` floor, 1 process", [sys.executable, "-c", PARSE_FLOOR, tree])
+    run("`ast.parse` floor, 2 processes", [sys.executable, "-c", TWO_PROCESS_FLOOR, tree])
+    serial = run("secreview `--jobs 1`, no cache", [*secreview, "--jobs", "1", "--no-cache"])
+    cold = run("secreview `--jobs 2`, no cache", [*secreview, "--jobs", "2", "--no-cache"])
+    filling = run("secreview `--jobs 2`, empty cache (filling it)",
+                  [*secreview, "--jobs", "2", "--cache-dir", str(cache)])
+    warm = run("secreview warm cache, nothing changed", [*secreview, "--jobs", "2", "--cache-dir", str(cache)])
+    largest = max(files, key=lambda p: p.stat().st_size)
+    with largest.open("a", encoding="utf-8") as handle:
+        handle.write("\n\ndef _bench_edit(value):\n    return value\n")
+    edited = run(f"secreview warm cache, `{largest.relative_to(root)}` edited",
+                 [*secreview, "--jobs", "2", "--cache-dir", str(cache)])
+    if args.ray:
+        run("secreview `--executor ray` (local instance)", [*secreview, "--executor", "ray", "--no-cache"])
+    bandit = shutil.which("bandit")
+    if bandit:
+        run("Bandit", [bandit, "-r", tree, "-f", "json", "-q"])
+
+    same = all(r is not None and r["findings"] == serial["findings"] for r in (cold, filling, warm)) \
+        if serial else False
+    by_label = {label: (wall, kib) for label, wall, kib, _ in rows}
+    floor1 = by_label["`ast.parse` floor, 1 process"][0]
+    floor2 = by_label["`ast.parse` floor, 2 processes"][0]
+    cold_wall = by_label["secreview `--jobs 2`, no cache"][0]
+    print(f"### Scale: `{tree}` ({len(files):,} files, {lines:,} lines)\n")
+    print(f"CPython {platform.python_version()}, {os.cpu_count()} CPU(s); each run in its own process, one run.\n")
+    print("| run | wall (s) | vs 1-process floor | vs 2-process floor | vs cold `--jobs 2` | peak RSS (MiB) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for label, wall, kib, _ in rows:
+        print(f"| {label} | {wall:.1f} | {wall / floor1:.2f}x | {wall / floor2:.2f}x | {wall / cold_wall:.2f}x | "
+              f"{kib / 1024:.0f} |")
+    print()
+    print(f"- Cold `--jobs 2` / two-process floor: {cold_wall / floor2:.2f}x (target at most 1.5x).")
+    if edited is not None:
+        edit_wall = [w for label, w, _, _ in rows if "edited" in label][0]
+        print(f"- Warm after a one-file edit / cold `--jobs 2`: {edit_wall / cold_wall:.1%} (target under 10%); "
+              f"files answered by the cache: {edited['stats']['files_cached']} of {edited['stats']['files_analyzed']}.")
+    print(f"- Largest peak RSS: {max(kib for _, _, kib, _ in rows) / 1024:.0f} MiB (target under 600 MiB).")
+    print(f"- Findings identical across `--jobs 1`, `--jobs 2` and the warm cache: {'yes' if same else 'NO'}.")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
