@@ -175,8 +175,17 @@ def test_the_executor_rejects_an_empty_batch() -> None:
 
 
 def test_the_workers_run_the_secreview_under_test(local_ray: None) -> None:
-    # Otherwise the comparisons above could pass on another installed copy.
-    assert ray_map(pkgutil.resolve_name, ["secreview:__file__"]) == [secreview.__file__]
+    # Otherwise the comparisons above could pass on another copy. The workers
+    # may import it from another folder (Ray puts the driver's working folder
+    # on their path: a checkout, where the tests use its installed copy), so
+    # what must match is the code, file by file.
+    [theirs] = ray_map(pkgutil.resolve_name, ["secreview:__file__"])
+    assert package_code(Path(theirs).parent) == package_code(Path(secreview.__file__).parent)
+
+
+def package_code(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*")
+            if p.suffix in (".py", ".toml") and "__pycache__" not in p.parts}
 
 
 def test_review_command_with_the_ray_executor(local_ray: None, cli, project: Path) -> None:
