@@ -87,11 +87,14 @@ SECURITY_WORD = re.compile(
     r"\b(?:vulnerab\w*|security|exploit\w*|CVEs?|CWEs?|false\s+positives?|backdoors?|LGTM)\b"
     r"|\bflag\s+(?:this|these|it|them|anything)\b", _I)
 
+# A chat template's role marker ([INST], <<SYS>>, <|system|>): text written
+# for a model's prompt.
+_ROLE_MARKER = r"\[/?(?:INST|SYSTEM|SYS)\]|<</?SYS>>|<\|(?:system|user|assistant|im_start|im_end)\|>"
 # An AI or a language model, named anywhere (only to tell "ignore previous
 # instructions" to a model from the same words about machine code).
 AI_NAME = re.compile(
-    r"\[/?(?:INST|SYSTEM|SYS)\]|<</?SYS>>|<\|(?:system|user|assistant|im_start|im_end)\|>"
-    r"|(?-i:\bAI\b|\bA\.I\.|\bLLMs?\b|\bGPT(?:-?\d[\w.]*)?\b|\bGemini\b)"
+    _ROLE_MARKER
+    + r"|(?-i:\bAI\b|\bA\.I\.|\bLLMs?\b|\bGPT(?:-?\d[\w.]*)?\b|\bGemini\b)"
     r"|\b(?:ChatGPT|Copilot|Claude|language\s+models?|chat\s?bots?|artificial\s+intelligence"
     r"|automated\s+(?:code\s+|security\s+)?(?:reviewers?|review(?:\s+tools?)?|scanners?|auditors?|analy[sz]ers?"
     r"|analysis|tools?|agents?)|machine\s+reviewers?|review\s*bots?)\b", _I)
@@ -106,8 +109,8 @@ _AI_PHRASE = (rf"@?(?:(?:automated|automatic|security|code|helpful)\s+)*{_AI_WOR
               r"(?:\s+(?:instructions?|notes?))?"
               r"(?:\s+(?:reviewing|reading|scanning|auditing|analy[sz]ing)\s+(?:this|the)\s+\w+)?")
 AI_SPOKEN_TO = re.compile(
-    r"\[/?(?:INST|SYSTEM|SYS)\]|<</?SYS>>|<\|(?:system|user|assistant|im_start|im_end)\|>"
-    r"|\b(?:dear|hey|hi|hello|attention|(?:note|message|instructions?)\s+(?:to|for)|(?:if\s+)?you(?:\s+are|[’']re)"
+    _ROLE_MARKER
+    + r"|\b(?:dear|hey|hi|hello|attention|(?:note|message|instructions?)\s+(?:to|for)|(?:if\s+)?you(?:\s+are|[’']re)"
     rf"|(?:to|for)\s+(?:any|all|every))\s+(?:the\s+|an?\s+)?{_AI_PHRASE}\b"
     rf"|(?:^|[\n.!?;(\[*•#>\"“]|\s-\s)\s*(?:(?:to|for)\s+(?:the\s+)?)?{_AI_PHRASE}"
     r"(?:\s*[:,!—–]|\s+-\s|\s+(?:please|must|should|shall|will|need\s+to|is\s+to|are\s+to)\b)", _I)
