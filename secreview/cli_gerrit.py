@@ -16,14 +16,11 @@ from typing import Any
 
 import click
 
-from secreview.cli_llm import change_sources, llm_options, llm_settings, run_llm
-from secreview.config import ConfigError, find_pyproject, load_config
-from secreview.model import Severity
+from secreview.cli_hosts import host_options, host_setup
 
 # secreview.cli registers this command at its end, so its helpers are imported
 # when the command runs, not when this module loads; so is the HTTP client
 # (httpx), which no other command needs.
-_SEVERITIES = [s.label for s in Severity]
 
 
 @click.command("gerrit")
@@ -38,15 +35,7 @@ _SEVERITIES = [s.label for s in Severity]
                    "Without it, print the ReviewInput JSON that would be posted.")
 @click.option("--vote", "votes", multiple=True, metavar="LABEL=VALUE",
               help="A vote to include in the review, e.g. Code-Review=-1 (repeatable).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the ReviewInput JSON to FILE instead of standard output.")
-@click.option("--fail-on", type=click.Choice(_SEVERITIES), default=None,
-              help="Exit 1 only for findings at or above this severity [default: low].")
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
-              help="pyproject.toml to read [tool.secreview] from (default: the nearest one).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
-              help="Seconds to wait for each answer from Gerrit.")
-@llm_options
+@host_options("Gerrit", "the ReviewInput JSON")
 def gerrit_command(url: str, change: str, revision: str | None, post: bool, votes: tuple[str, ...],
                    output: str | None, fail_on: str | None, config_path: str | None, timeout: float,
                    llm: dict[str, Any]) -> None:
@@ -64,15 +53,7 @@ def gerrit_command(url: str, change: str, revision: str | None, post: bool, vote
         labels = gerrit.parse_votes(votes)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--vote") from None
-    try:
-        config = load_config(config_path or find_pyproject("."))
-    except ConfigError as exc:
-        _fail(f"configuration error: {exc}")
-    config = config.merged(fail_on=Severity.parse(fail_on) if fail_on else None)
-    llm_run = llm_settings(llm)
-    enrich = None if llm_run is None else (
-        lambda report, changed, files: run_llm(report, llm_run, change_sources(report, changed, files),
-                                               change=changed))
+    config, enrich = host_setup(config_path, fail_on, llm)
     try:
         credentials = gerrit.find_credentials(url, os.environ)
         if post and credentials is None:

@@ -15,14 +15,10 @@ from typing import Any
 import click
 
 from secreview.cli import _emit, _fail, exit_code
-from secreview.cli_llm import change_sources, llm_options, llm_settings, run_llm
-from secreview.config import ConfigError, find_pyproject, load_config
-from secreview.model import Severity
+from secreview.cli_hosts import host_options, host_setup
 
 # Kept here, not imported, so `secreview` starts without loading httpx.
 DEFAULT_API_URL = "https://api.github.com"
-
-_SEVERITIES = [s.label for s in Severity]
 
 
 @click.command("github")
@@ -33,15 +29,7 @@ _SEVERITIES = [s.label for s in Severity]
               help="Post the review (needs GITHUB_TOKEN); without it, print the review JSON instead.")
 @click.option("--api-url", default=None, metavar="URL",
               help=f"The REST API [default: $GITHUB_API_URL or {DEFAULT_API_URL}].")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the review JSON to FILE instead of standard output.")
-@click.option("--fail-on", type=click.Choice(_SEVERITIES), default=None,
-              help="Exit 1 only for findings at or above this severity [default: low].")
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
-              help="pyproject.toml to read [tool.secreview] from (default: the nearest one).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
-              help="Seconds to wait for each answer from GitHub.")
-@llm_options
+@host_options("GitHub", "the review JSON")
 def github_command(repo: str, number: int, post: bool, api_url: str | None, output: str | None,
                    fail_on: str | None, config_path: str | None, timeout: float, llm: dict[str, Any]) -> None:
     """Review pull request N of OWNER/NAME on GitHub: only what it introduces.
@@ -60,16 +48,8 @@ def github_command(repo: str, number: int, post: bool, api_url: str | None, outp
     token = os.environ.get("GITHUB_TOKEN", "").strip() or None
     if post and token is None:
         _fail("github: --post needs a token in GITHUB_TOKEN (with write access to pull requests)")
-    try:
-        config = load_config(config_path or find_pyproject("."))
-    except ConfigError as exc:
-        _fail(f"configuration error: {exc}")
-    config = config.merged(fail_on=Severity.parse(fail_on) if fail_on else None)
+    config, enrich = host_setup(config_path, fail_on, llm)
     url = api_url or os.environ.get("GITHUB_API_URL", "").strip() or DEFAULT_API_URL
-    llm_run = llm_settings(llm)
-    enrich = None if llm_run is None else (
-        lambda report, changed, files: run_llm(report, llm_run, change_sources(report, changed, files),
-                                               change=changed))
     try:
         with connect(url, token, timeout=timeout) as client:
             review = review_pull_request(client, repo, number, config, enrich=enrich)
