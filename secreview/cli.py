@@ -190,10 +190,10 @@ def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on
         _close_cache(cache)
     if llm_run is not None:
         if report.change is None:
-            run_llm(report, llm_run, project_sources(report, config.include_tests), quiet=quiet)
+            run_llm(report, llm_run, project_sources(report, config), quiet=quiet)
         else:
-            run_llm(report, llm_run, change_sources(report, change), change=change,
-                    project=project_sources(report, True), quiet=quiet)
+            run_llm(report, llm_run, change_sources(report, change, config=config), change=change,
+                    project=project_sources(report, config, include_tests=True), quiet=quiet)
     if baseline is not None:
         apply_baseline(report, baseline, report.change.preexisting if report.change is not None else None)
     text = render(report, fmt, RenderOptions(show_suppressed=show_suppressed,

@@ -9,7 +9,9 @@ from typing import Any, Callable
 
 import click
 
+from secreview.config import Config
 from secreview.model import Report
+from secreview.python.source import SourceError, decode_source, read_source
 from secreview.targets.diff import ChangeSet
 from secreview.triage.testcode import is_test_path
 
@@ -93,45 +95,48 @@ def llm_settings(values: dict[str, Any], *, ray_address: str | None = None, remo
         ray_address=ray_address)
 
 
-def project_sources(report: Report, include_tests: bool) -> dict[str, str]:
-    """The text of each file a whole-project review analysed (test files
-    only with include_tests: the model's claims about them would be
-    rejected as test-only anyway)."""
+def project_sources(report: Report, config: Config, *, include_tests: bool | None = None) -> dict[str, str]:
+    """The text of each file a whole-project review with `config` analysed
+    (test files only with include_tests, default the configuration's: the
+    model's claims about them would be rejected as test-only anyway)."""
+    include_tests = config.include_tests if include_tests is None else include_tests
     failed = {e.path for e in report.errors}
     out: dict[str, str] = {}
     for path in report.files:
         if path in failed or (is_test_path(path) and not include_tests):
             continue
-        text = _read(os.path.join(report.root, path))
+        text = _text(os.path.join(report.root, path), config.max_file_size)
         if text is not None:
             out[path] = text
     return out
 
 
-def change_sources(report: Report, change: ChangeSet, files: dict[str, bytes] | None = None) -> dict[str, str]:
+def change_sources(report: Report, change: ChangeSet, files: dict[str, bytes] | None = None, *,
+                   config: Config | None = None) -> dict[str, str]:
     """The new side of the change's Python files: from `files` (a code host's
-    bytes) or from disk under the report's root."""
+    bytes) or from disk under the report's root (read as the review with
+    `config` read them)."""
+    max_size = (config or Config()).max_file_size
     out: dict[str, str] = {}
     failed = {e.path for e in report.errors}
     for item in change.python_files():
         path = item.new_path
         if path is None or path in failed or not item.added:
             continue
-        if files is not None:
-            data = files.get(path)
-            text = data.decode("utf-8", "replace") if data is not None else None
-        else:
-            text = _read(os.path.join(report.root, path))
+        text = _text(files.get(path) if files is not None else os.path.join(report.root, path), max_size)
         if text is not None:
             out[path] = text
     return out
 
 
-def _read(path: str) -> str | None:
+def _text(source: str | bytes | None, max_size: int) -> str | None:
+    """A file's text (a path, or its bytes) read and decoded as the static
+    review did; None when it cannot be (that review then reported it)."""
+    if source is None:
+        return None
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    except OSError:
+        return decode_source(source) if isinstance(source, bytes) else read_source(source, max_size)
+    except SourceError:
         return None
 
 
