@@ -25,6 +25,7 @@ cannot be read after one repair retry) is a `FileError`, so the verdict is
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import re
 import threading
@@ -47,6 +48,7 @@ from secreview.llm.route import format_families, relevant_families
 from secreview.llm.spec import ModelSpec
 from secreview.llm.split import Chunk, split_file
 from secreview.model import Confidence, FileError, Finding, Fix, Report, Severity
+from secreview.python.source import SourceError, parse_source
 from secreview.report.comments import FINGERPRINT_MARK
 from secreview.targets.diff import ChangeSet
 
@@ -457,9 +459,10 @@ def _clean(text: str, limit: int) -> str:
 
 
 def _scope(unit: CodeUnit, line: int) -> str:
-    try:
-        tree = ast.parse(unit.text)
-    except (SyntaxError, ValueError):
+    """The enclosing `Class.method`, as the static findings name it (part of
+    the fingerprint)."""
+    tree = _tree(unit.text, unit.path)
+    if tree is None:
         return "<module>"
     names: list[str] = []
     body: list[ast.stmt] = tree.body
@@ -470,6 +473,16 @@ def _scope(unit: CodeUnit, line: int) -> str:
             return ".".join(names) or "<module>"
         names.append(inner.name)
         body = inner.body
+
+
+@functools.lru_cache(maxsize=16)
+def _tree(text: str, path: str) -> ast.Module | None:
+    """The file's tree, parsed once for all its findings, with any Python 3
+    syntax (the static review's parser)."""
+    try:
+        return parse_source(text, path).tree
+    except SourceError:
+        return None
 
 
 def _same_defect(a: Finding, b: Finding) -> bool:
