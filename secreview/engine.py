@@ -79,7 +79,10 @@ def analyse_module(module: ParsedModule, rules: Iterable[Rule], is_test: bool,
     ctx = ctx or FileContext(module, is_test=is_test)
     findings: list[Finding] = []
     failures: list[str] = []
+    text = module.text
     for rule in rules:
+        if not rule.may_report(text):
+            continue
         try:
             findings.extend(rule.check(ctx))
         except RecursionError:
@@ -194,7 +197,6 @@ def _review_file(source: SourceFile, rules: list[Rule], config: Config,
         module = parse_source(text, source.path)
         result.used_fallback = module.used_fallback
         ctx = FileContext(module, is_test=is_test_path(source.path))
-        result.functions = ctx.function_count
         result.is_test = ctx.is_test
         failures: list[str] = []
         if ctx.is_test and not config.include_tests:
@@ -220,6 +222,7 @@ def _review_file(source: SourceFile, rules: list[Rule], config: Config,
             except Exception as exc:  # a defect in the engine must not end the review
                 failures.append(f"internal error in the taint analysis ({type(exc).__name__}: {exc}); "
                                 "the rules ran (please report this)")
+        result.functions = ctx.function_count  # from the index when a rule or the taint pass built it
         by_line = _file_suppressions(module)
         if by_line and result.taint is not None and any(
                 site.attr is None for f in result.taint.functions for site, _ in f.sinks):

@@ -16,6 +16,7 @@ All walks are iterative or depth-bounded, so deep trees cannot blow the stack.
 from __future__ import annotations
 
 import ast
+import bisect
 import builtins
 import re
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from typing import Iterator, Sequence
 from secreview.python.source import ParsedModule
 
 _BUILTINS = frozenset(dir(builtins))
+_UNKNOWN = object()
 _MAX_DEPTH = 40
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
@@ -90,6 +92,71 @@ def children(node: ast.AST) -> list[ast.AST]:
     return out
 
 
+def count_functions(tree: ast.AST, lines: list[str]) -> int:
+    """The `def`s and lambdas under `tree`, without a full walk: a `def` is a
+    statement, so only statement blocks are followed, and the expressions
+    around them only where a line of theirs says `lambda`."""
+    lambda_lines = [number for number, line in enumerate(lines, start=1) if "lambda" in line]
+    count = 0
+    stack = [tree]
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    while stack:
+        node = stack.pop()
+        if lambda_lines and node is not tree:
+            count += _lambdas_outside_blocks(node, lambda_lines)
+        for name in BLOCK_FIELDS:
+            block = getattr(node, name, None)
+            if block.__class__ is list:
+                for child in block:
+                    if isinstance(child, definitions):
+                        count += 1
+                    if lambda_lines or child.__class__ in COMPOUND:
+                        stack.append(child)
+    return count
+
+
+# The fields of statements (and of `except` and `case` clauses) that hold
+# statements, and the node classes that have such fields.
+BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+COMPOUND = frozenset(
+    kind for kind in vars(ast).values()
+    if isinstance(kind, type) and issubclass(kind, (ast.stmt, ast.excepthandler, ast.match_case))
+    and set(BLOCK_FIELDS) & set(kind._fields))
+
+
+def _lambdas_outside_blocks(statement: ast.AST, lambda_lines: list[int]) -> int:
+    """The lambdas in a statement's own expressions (not in its blocks),
+    looking only into expressions with a line that says `lambda`."""
+    count = 0
+    last = len(lambda_lines)
+    first_line = getattr(statement, "lineno", None)
+    if first_line is not None:  # its lines first (of a compound statement: up to its block)
+        body = getattr(statement, "body", None)
+        end = body[0].lineno if body else statement.end_lineno or first_line
+        decorators = getattr(statement, "decorator_list", None)
+        if decorators:
+            first_line = decorators[0].lineno
+        index = bisect.bisect_left(lambda_lines, first_line)
+        if index == last or lambda_lines[index] > end:
+            return 0
+    stack = [value for name, value in ast.iter_fields(statement) if name not in BLOCK_FIELDS]
+    while stack:
+        node = stack.pop()
+        if node.__class__ is list:
+            stack.extend(node)
+            continue
+        if not isinstance(node, ast.AST):
+            continue
+        if isinstance(node, ast.expr):
+            index = bisect.bisect_left(lambda_lines, node.lineno)
+            if index == last or lambda_lines[index] > (node.end_lineno or node.lineno):
+                continue  # no lambda on its lines
+            if isinstance(node, ast.Lambda):
+                count += 1
+        stack.extend(children(node))
+    return count
+
+
 def _byte_slice(line: str, start: int, end: int | None) -> str:
     """`line[start:end]` where the offsets count UTF-8 bytes, as `ast` columns do."""
     if line.isascii():
@@ -111,33 +178,51 @@ def walk(node: ast.AST) -> Iterator[ast.AST]:
         stack.extend(reversed(children(current)))
 
 
+# Set by `FileContext._index`, on first use of any of them.
+_INDEXED = frozenset({"parents", "functions", "imports", "module_imports", "module_bindings", "shadowed",
+                      "_by_type", "_rebound_names", "_single_import"})
+
+
 class FileContext:
+    """What rules need to know about one file. The index (parent links,
+    nodes by type, imports, module bindings) is built on first use: a file
+    whose text holds nothing any rule looks for is never indexed."""
+
     def __init__(self, module: ParsedModule, is_test: bool = False):
         self.module = module
         self.path = module.path
         self.is_test = is_test
         self.tree = module.tree
+        self._bindings_cache: dict[int, dict[str, list[ast.AST]]] = {}
+        self._parser_lines: list[str] | None = None  # the file's lines as the parser counts them
+        self._calls: list[tuple[ast.Call, str]] | None = None
+        self._call_names: dict[int, str | None] = {}
+        self._class_attributes: dict[int, dict[str, list[ast.AST] | None]] = {}  # id(class) -> attr -> values
+        self._nodes_cache: dict[tuple[type, ...], list[ast.AST]] = {}
+        self._global_names: set[str] | None = None
+
+    def __getattr__(self, name: str):
+        # Only called for attributes not set yet: the index's, before it is built.
+        if name in _INDEXED and "_by_type" not in self.__dict__:
+            self._index()
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property
+    def indexed(self) -> bool:
+        return "_by_type" in self.__dict__
+
+    # ----------------------------------------------------------------- index
+    def _index(self) -> None:
+        """One pass over the tree: parent links, nodes by type, imports."""
         self.parents: dict[int, ast.AST] = {}
         self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         self.imports: dict[str, str] = {}
         self.module_imports: dict[str, str] = {}  # local name -> module, from `import m [as n]`
         self.module_bindings: dict[str, list[ast.AST]] = {}
         self.shadowed: set[str] = set()  # module-level names that hide builtins
-        self._bindings_cache: dict[int, dict[str, list[ast.AST]]] = {}
-        self._parser_lines: list[str] | None = None  # the file's lines as the parser counts them
-        self._calls: list[tuple[ast.Call, str]] | None = None
-        self._call_names: dict[int, str | None] = {}
-        self._by_type: dict[type, list[ast.AST]] = {}
         self._rebound_names: set[str] = set()
-        self._class_attributes: dict[int, dict[str, list[ast.AST] | None]] = {}  # id(class) -> attr -> values
-        self._nodes_cache: dict[tuple[type, ...], list[ast.AST]] = {}
         self._single_import: dict[str, bool] = {}
-        self._global_names: set[str] | None = None
-        self._index()
-
-    # ----------------------------------------------------------------- index
-    def _index(self) -> None:
-        """One pass over the tree: parent links, nodes by type, imports."""
         by_type: dict[type, list[ast.AST]] = {}
         parents = self.parents
         stack: list[ast.AST] = [self.tree]
@@ -206,7 +291,10 @@ class FileContext:
 
     @property
     def function_count(self) -> int:
-        return sum(len(self._by_type.get(t, ())) for t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        """Functions, methods and lambdas in the file (without indexing it)."""
+        if self.indexed:
+            return sum(len(self._by_type.get(t, ())) for t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        return count_functions(self.tree, self.module.lines)
 
     def parent(self, node: ast.AST) -> ast.AST | None:
         return self.parents.get(id(node))
@@ -323,12 +411,14 @@ class FileContext:
 
     def call_name(self, call: ast.Call) -> str | None:
         """The qualified name of the callee (computed once per call)."""
-        if self._calls is None:
-            self.calls()
+        key = id(call)
         try:
-            return self._call_names[id(call)]
-        except KeyError:  # a node built by a rule, not part of the tree
-            return self.qualified_name(call.func)
+            return self._call_names[key]
+        except KeyError:
+            name = self.qualified_name(call.func)
+            if key in self.parents:  # not a node built by a rule (its id may be reused)
+                self._call_names[key] = name
+            return name
 
     def calls(self) -> Iterator[tuple[ast.Call, str]]:
         """Every call in the file whose callee can be named (computed once
@@ -337,11 +427,28 @@ class FileContext:
             self._calls = []
             names = self._call_names
             for node in self._by_type.get(ast.Call, ()):
-                name = self.qualified_name(node.func)  # type: ignore[attr-defined]
-                names[id(node)] = name
+                name = names.get(id(node), _UNKNOWN)
+                if name is _UNKNOWN:
+                    name = names[id(node)] = self.qualified_name(node.func)  # type: ignore[attr-defined]
                 if name:
                     self._calls.append((node, name))  # type: ignore[arg-type]
         return iter(self._calls)
+
+    def calls_ending(self, *tails: str) -> Iterator[tuple[ast.Call, str]]:
+        """The calls whose qualified name ends in one of `tails` (`system`
+        for `os.system`), in source order, without naming every other call:
+        a callee's last part is its attribute or bare name as written, or,
+        through an import, the last part of the imported name."""
+        wanted = frozenset(tails)
+        renamed = {local for local, target in self.imports.items() if target.rpartition(".")[2] in wanted}
+        for node in self._by_type.get(ast.Call, ()):
+            func = node.func  # type: ignore[attr-defined]
+            kind = func.__class__
+            if (kind is ast.Attribute and func.attr in wanted) or (
+                    kind is ast.Name and (func.id in wanted or func.id in renamed)):
+                name = self.call_name(node)  # type: ignore[arg-type]
+                if name and name.rpartition(".")[2] in wanted:
+                    yield node, name  # type: ignore[misc]
 
     # -------------------------------------------------------- bindings
     def _collect_bindings(self, scope: ast.AST) -> dict[str, list[ast.AST]]:

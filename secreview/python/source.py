@@ -8,10 +8,12 @@ parser) raises `SourceError` with a reason a person can act on.
 from __future__ import annotations
 
 import ast
+import bisect
 import io
 import os
 import re
 import stat
+import sys
 import tokenize
 from dataclasses import dataclass, field
 
@@ -40,7 +42,11 @@ class ParsedModule:
         """Line number -> comment text; tokenised on first use only (most
         files have no finding, so their comments are never needed)."""
         if self._comments is None:
-            self._comments = _comments(self.text, self.lines)
+            if self.used_fallback:  # a tree from the fallback parser: ask the tokenizer
+                self._comments = _comments(self.text, self.lines)
+            else:
+                found = comments_from_tree(self.tree, self.lines)
+                self._comments = _comments(self.text, self.lines) if found is None else found
         return self._comments
 
     def line(self, number: int) -> str:
@@ -216,6 +222,96 @@ def unclosed_bracket(text: str) -> tuple[int, str] | None:
 
 def _syntax_reason(error: SyntaxError) -> str:
     return f"syntax error at line {error.lineno}: {error.msg}"
+
+
+def comments_from_tree(tree: ast.Module, lines: list[str]) -> dict[int, str] | None:
+    """Line number -> comment text (after '#'); None when this cannot tell.
+
+    A '#' outside every string literal starts a comment (nothing else in
+    Python's syntax holds one), and the tree says where the literals are. So
+    only the lines holding a '#' are looked at, and only the parts of the
+    tree around them: the tokenizer, which reads every character, is many
+    times slower. A literal over several lines may be pieces joined across
+    lines with comments between them (implicit concatenation): its text is
+    split into pieces and comments by `_literal_comments`."""
+    candidates = [number for number, line in enumerate(lines, start=1) if "#" in line]
+    if not candidates:
+        return {}
+    # Per candidate line, the (start, end) byte columns string literals cover.
+    covered: dict[int, list[tuple[int, float]]] = {}
+    decided: dict[int, str] = {}
+    stack: list[ast.AST] = [tree]
+    everything = float("inf")
+    while stack:
+        node = stack.pop()
+        first = getattr(node, "lineno", None)
+        if first is not None:
+            decorators = getattr(node, "decorator_list", None)
+            if decorators:  # a definition's position starts at `def`/`class`, below them
+                first = min(first, decorators[0].lineno)
+            last = node.end_lineno or first
+            index = bisect.bisect_left(candidates, first)
+            if index == len(candidates) or candidates[index] > last:
+                continue  # no '#' on any of its lines
+            if isinstance(node, ast.JoinedStr) or (
+                    isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))):
+                if first != last:
+                    found = _literal_comments(node, lines, isinstance(node, ast.JoinedStr))
+                    if found is None:
+                        return None
+                    decided.update(found)
+                for number in candidates[index:bisect.bisect_right(candidates, last)]:
+                    start = node.col_offset if number == first else 0
+                    end = node.end_col_offset if number == last else everything
+                    covered.setdefault(number, []).append((start, end))
+                continue
+        stack.extend(ast.iter_child_nodes(node))
+    comments: dict[int, str] = {}
+    for number in candidates:
+        if number in decided:
+            comments[number] = decided[number]
+            continue
+        line = lines[number - 1]
+        spans = covered.get(number)
+        position = line.find("#")
+        while position >= 0:
+            column = position if line.isascii() else len(line[:position].encode("utf-8"))
+            if not spans or not any(start <= column < end for start, end in spans):
+                comments[number] = line[position + 1:]
+                break
+            position = line.find("#", position + 1)
+    return comments
+
+
+# What a literal's source holds between its first and last quote: pieces,
+# blanks, line continuations and comments.
+_LITERAL_PART = re.compile(
+    r"""(?P<blank>[ \t\f]+|\\?(?:\r\n|\r|\n))|(?P<comment>\#[^\r\n]*)"""
+    r"""|(?P<piece>[rRbBuUfF]{0,2}(?:'\'\'(?:[^\\]|\\.)*?'\'\'|"\"\"(?:[^\\]|\\.)*?"\"\""""
+    r"""|'(?:[^\\'\r\n]|\\.)*'|"(?:[^\\"\r\n]|\\.)*"))""",
+    re.DOTALL)
+
+
+def _literal_comments(node: ast.AST, lines: list[str], formatted: bool) -> dict[int, str] | None:
+    """The comments between the pieces of a literal over several lines;
+    None when its text does not split into pieces (an f-string whose fields
+    hold its own quotes, allowed since Python 3.12)."""
+    first, last = node.lineno, node.end_lineno or node.lineno
+    if formatted and sys.version_info >= (3, 12):
+        return None
+    head = lines[first - 1].encode("utf-8")[node.col_offset:].decode("utf-8", "replace")
+    tail = lines[last - 1].encode("utf-8")[:node.end_col_offset].decode("utf-8", "replace")
+    text = "\n".join([head, *lines[first:last - 1], tail])
+    found: dict[int, str] = {}
+    position = 0
+    while position < len(text):
+        match = _LITERAL_PART.match(text, position)
+        if match is None:
+            return None
+        if match.lastgroup == "comment":
+            found[first + text.count("\n", 0, position)] = match.group()[1:]
+        position = match.end()
+    return found
 
 
 def _comments(text: str, lines: list[str]) -> dict[int, str]:

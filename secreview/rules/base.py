@@ -45,6 +45,12 @@ class Rule:
     # False when the rule never offers a mechanical rewrite (flow findings
     # need a human to choose the fix).
     mechanical_fixes: ClassVar[bool] = True
+    # The rule can report only in a file whose text holds one of these names
+    # as a whole word (the names of the calls it looks at), or all the words
+    # of one of these tuples (a module and a function of it: "os", "system");
+    # empty: it looks at every file. A file no rule needs is never indexed,
+    # which matters most in test code, where few rules run.
+    needles: ClassVar[tuple[str | tuple[str, ...], ...]] = ()
     # False when a bare `# nosec` or `# secreview: ignore` must not silence
     # the rule (the text it reports could carry one); a comment naming the
     # rule still does.
@@ -52,6 +58,12 @@ class Rule:
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def may_report(self, text: str) -> bool:
+        """False when the rule cannot report anything in a file with this text."""
+        return not self.needles or any(
+            has_word(text, needle) if isinstance(needle, str) else all(has_word(text, word) for word in needle)
+            for needle in self.needles)
 
     # ---------------------------------------------------------------- docs
     @property
@@ -209,3 +221,18 @@ def origin_trace(ctx: FileContext, parts: list[ast.AST]) -> tuple[list[TraceStep
         steps.append(TraceStep(ctx.path, origin.line, origin.note))
         notes.append(origin.note)
     return steps, "; ".join(notes)
+
+
+def has_word(text: str, word: str) -> bool:
+    """`word` occurs in `text` as a whole identifier (`exec`, not `execute`)."""
+    start = text.find(word)
+    while start >= 0:
+        end = start + len(word)
+        if not (start and _identifier_char(text[start - 1])) and not (end < len(text) and _identifier_char(text[end])):
+            return True
+        start = text.find(word, end)
+    return False
+
+
+def _identifier_char(char: str) -> bool:
+    return char.isalnum() or char == "_"

@@ -54,13 +54,14 @@ class CodeEval(Rule):
     cwe = (95,)
     severity = Severity.HIGH
     bandit_ids = ("B307", "B102")
+    needles = ("eval", "exec")  # the built-ins it looks at
     taint_kinds = ("code",)
     impact = "can run arbitrary Python code inside the process"
     fix_description = ("Never evaluate received text as code: parse literals with `ast.literal_eval()` or "
                        "data with `json.loads()`, and map allowed names to functions explicitly.")
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
-        for call, name in ctx.calls():
+        for call, name in ctx.calls_ending("eval", "exec"):
             if name not in ("eval", "exec"):
                 continue
             # Both built-ins take their arguments by position only.

@@ -67,7 +67,7 @@ from dataclasses import dataclass
 from typing import Iterator, Literal
 
 from secreview.model import Confidence, Finding, Fix, Severity
-from secreview.python.context import FileContext
+from secreview.python.context import BLOCK_FIELDS, COMPOUND, FileContext
 from secreview.rules.base import Rule, character_column
 
 _I = re.IGNORECASE
@@ -456,29 +456,39 @@ def _comment_unit(block: list[tuple[int, int, str]]) -> TextUnit:
                     tuple(number for number, _, _ in block), tuple(column for _, column, _ in block))
 
 
-def string_statements(ctx: FileContext) -> list[tuple[ast.Constant, str]]:
+def string_statements(ctx: FileContext) -> list[tuple[ast.Constant, str, bool]]:
     """Docstrings and other strings standing alone as statements (text for
-    the reader, never a value the program uses), with their text."""
-    return [(statement.value, statement.value.value) for statement in ctx.nodes(ast.Expr)
-            if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
-            and isinstance(statement.value.value, str)]
+    the reader, never a value the program uses): each with its text and
+    whether it is a docstring. Only statement blocks are walked (a string
+    statement is a statement), in source order."""
+    found: list[tuple[ast.Constant, str, bool]] = []
+    stack: list[ast.AST] = [ctx.tree]
+    while stack:
+        node = stack.pop()
+        owner = isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        for name in BLOCK_FIELDS:
+            block = getattr(node, name, None)
+            if block.__class__ is not list:
+                continue
+            for index, statement in enumerate(block):
+                kind = statement.__class__
+                if kind is ast.Expr:
+                    value = statement.value
+                    if value.__class__ is ast.Constant and isinstance(value.value, str):
+                        found.append((value, value.value, owner and name == "body" and index == 0))
+                elif kind in COMPOUND:
+                    stack.append(statement)
+    found.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
+    return found
 
 
-def string_units(ctx: FileContext, literals: list[tuple[ast.Constant, str]],
+def string_units(ctx: FileContext, literals: list[tuple[ast.Constant, str, bool]],
                  heads: frozenset[str] | None = None) -> Iterator[TextUnit]:
     """A unit for each of `literals` that may hold an instruction."""
-    for literal, text in literals:
+    for literal, text, docstring in literals:
         raw = ctx.segment(literal) if may_instruct(text, heads) else None
         if raw:
-            kind = "docstring" if _is_docstring(ctx, ctx.parent(literal)) else "string statement"
-            yield _string_unit(ctx, literal, kind, _blank_quotes(raw))
-
-
-def _is_docstring(ctx: FileContext, statement: ast.AST | None) -> bool:
-    owner = ctx.parent(statement) if statement is not None else None
-    if not isinstance(owner, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-        return False
-    return bool(owner.body) and owner.body[0] is statement
+            yield _string_unit(ctx, literal, "docstring" if docstring else "string statement", _blank_quotes(raw))
 
 
 def _blank_quotes(raw: str) -> str:
@@ -594,7 +604,7 @@ class ReviewerInjection(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         literals = string_statements(ctx)
-        strings = "\n".join(text for _, text in literals)
+        strings = "\n".join(text for _, text, _ in literals)
         # The text after every "#": comments, and the few strings holding one.
         tails = "\n".join(COMMENT_TAIL.findall(ctx.module.text))
         heads = heads_in(f"{strings}\n{tails}".lower())  # looked up once per file

@@ -63,6 +63,7 @@ _SHELL_KWARG = frozenset({
     "subprocess.call", "subprocess.run", "subprocess.Popen", "subprocess.check_call",
     "subprocess.check_output",
 })
+_CALLEE_NAMES = tuple({name.rpartition(".")[2] for name in _ALWAYS_SHELL | _SHELL_KWARG})
 # Neutralisers for the shell: the result cannot carry shell syntax.
 _SHELL_SAFE_CALLS = frozenset({"shlex.quote", "pipes.quote", "shlex.join", "int", "float", "len", "abs"})
 _SHELL_META = re.compile(r"[|;&<>$`()\\\"'*?~{}\[\]!#]")
@@ -75,13 +76,16 @@ class ShellInjection(Rule):
     cwe = (78,)
     severity = Severity.HIGH
     bandit_ids = ("B602", "B604", "B605", "B609")
+    # The modules and functions it looks at (`shell=` for subprocess's): a
+    # qualified name comes from an import, so the module is named in the file.
+    needles = tuple(sorted({tuple(name.split(".")) for name in _ALWAYS_SHELL} | {("subprocess", "shell")}))
     taint_kinds = ("shell",)
     impact = "can run programs of their choosing with the service's privileges"
     fix_description = ("Pass an argument list without a shell (`subprocess.run([prog, arg], check=True)`) and "
                        "choose the program from a fixed set; quote with `shlex.quote()` only if a shell is unavoidable.")
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
-        for call, name in ctx.calls():
+        for call, name in ctx.calls_ending(*_CALLEE_NAMES):
             if name in _ALWAYS_SHELL:
                 command = ctx.argument(call, 0, "cmd") or ctx.argument(call, 0, "command")
             elif name in _SHELL_KWARG and self._shell_enabled(ctx, call):

@@ -136,6 +136,7 @@ class Xss(TaintRule):
     cwe = (79,)
     severity = Severity.MEDIUM
     bandit_ids = ("B308", "B703", "B704")
+    needles = ("mark_safe", "SafeString", "SafeText", "Markup")  # what `check` looks at
     taint_kinds = ("xss",)
     impact = "can run script in the victim's browser session"
     fix_description = (
@@ -148,7 +149,7 @@ class Xss(TaintRule):
         """`mark_safe()` / `Markup()` over HTML built from non-constant parts
         (the taint engine reports the flows from requests; this catches the
         values whose origin it cannot see, such as database fields)."""
-        for call, name in ctx.calls():
+        for call, name in ctx.calls_ending(*self.needles):
             marker = _MARK_SAFE.get(name)
             if marker is None or not call.args or any(isinstance(a, ast.Starred) for a in call.args):
                 continue

@@ -60,6 +60,8 @@ def relative_path(abspath: str, root: str) -> str:
     """The path as reported: relative to `root`, forward slashes, and always
     valid Unicode (bytes of a file name that are not UTF-8 are shown as
     `\\xff`, since no report format can carry them)."""
+    if os.sep == "/" and abspath.startswith(root) and abspath[len(root):len(root) + 1] == "/" and abspath.isascii():
+        return abspath[len(root) + 1:]  # the common case, without the general machinery below
     rel = os.path.relpath(abspath, root) if _is_within(abspath, root) else abspath
     posix = PurePosixPath(Path(rel)).as_posix()
     return posix.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
@@ -86,16 +88,18 @@ def discover(targets: list[str], root: str, exclude: list[str] | None = None) ->
     out = Discovery()
     seen_real: set[str] = set()
 
-    def add_file(path: str) -> None:
+    def add_file(path: str, real: str | None = None) -> None:
+        """`real`: the resolved path, when the caller knows it."""
         rel = relative_path(os.path.abspath(path), root)
-        if is_excluded(rel, exclude):
+        if exclude and is_excluded(rel, exclude):
             out.excluded += 1
             return
-        try:
-            real = os.path.realpath(path, strict=True)
-        except OSError as exc:
-            out.errors.append(FileError(rel, _link_reason(path, exc)))
-            return
+        if real is None:
+            try:
+                real = os.path.realpath(path, strict=True)
+            except OSError as exc:
+                out.errors.append(FileError(rel, _link_reason(path, exc)))
+                return
         if real in seen_real:
             return
         seen_real.add(real)
@@ -116,7 +120,7 @@ def discover(targets: list[str], root: str, exclude: list[str] | None = None) ->
 
 
 def _walk(top: str, root: str, exclude: list[str], out: Discovery,
-          add_file: Callable[[str], None]) -> None:
+          add_file: Callable[[str, str | None], None]) -> None:
     visited_dirs: set[str] = set()
     stack = [top]
     while stack:
@@ -139,24 +143,26 @@ def _walk(top: str, root: str, exclude: list[str], out: Discovery,
             continue
         subdirs = []
         for entry in entries:
-            rel = relative_path(os.path.abspath(entry.path), root)
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)
             except OSError:
                 is_dir = False
-            if entry.is_symlink() and not os.path.exists(entry.path):
+            link = entry.is_symlink()
+            if link and not os.path.exists(entry.path):
                 if entry.name.endswith(".py") or _link_loops(entry.path):
-                    out.errors.append(FileError(rel, _link_reason(entry.path, None)))
+                    out.errors.append(FileError(relative_path(os.path.abspath(entry.path), root),
+                                                _link_reason(entry.path, None)))
                 continue
             if is_dir:
                 if entry.name in DEFAULT_EXCLUDED_DIRS or entry.name.endswith(".egg-info"):
                     continue
-                if is_excluded(rel, exclude):
+                if exclude and is_excluded(relative_path(os.path.abspath(entry.path), root), exclude):
                     out.excluded += 1
                     continue
                 subdirs.append(entry.path)
             elif entry.name.endswith(".py"):
-                add_file(entry.path)
+                # Not a link: its real path is its real folder's, plus its name.
+                add_file(entry.path, None if link else os.path.join(real_dir, entry.name))
         stack.extend(reversed(subdirs))
 
 
