@@ -10,6 +10,12 @@ import renames and content. An unchanged file is then neither re-parsed nor
 re-summarised; an edited file is redone, and the project-wide taint step
 combines old and new summaries as usual.
 
+A file's taint facts are stored beside its result, and read only when the
+project-wide taint step must run again. That step's own result is kept
+too, keyed by the review and the keys of every file with facts: when no
+such file changed (nothing changed, or only files without facts, such as
+most test code), the previous solution is reused as it is.
+
 The cache never decides a review's outcome: it survives concurrent runs
 (SQLite in WAL mode, with a busy timeout), a killed run (transactions are
 atomic; an entry that cannot be read back is discarded and recomputed) and
@@ -33,12 +39,20 @@ from secreview import __version__
 if TYPE_CHECKING:
     from secreview.config import Config
     from secreview.engine import FileResult, TaintSetup
+    from secreview.taint import ModuleFacts
+    from secreview.taint.solve import TaintResult
     from secreview.targets.paths import SourceFile
 
 FILE_NAME = "results.sqlite"
 # The stored format: bump when FileResult's pickled shape changes in a way
 # the package hash would not catch (it catches every source change).
-FORMAT = 1
+FORMAT = 2
+KEEP_SOLUTIONS = 16  # taint-step results kept (each is one state of one project)
+_TABLES = (
+    "CREATE TABLE IF NOT EXISTS files (key TEXT PRIMARY KEY, value BLOB NOT NULL, facts BLOB, used REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS solutions (key TEXT PRIMARY KEY, value BLOB NOT NULL, used REAL NOT NULL)",
+    "DROP TABLE IF EXISTS results",  # format 1
+)
 
 
 def open_database(path: str, *, threads: bool = False) -> sqlite3.Connection:
@@ -99,6 +113,15 @@ def review_fingerprint(config: "Config", taint: "TaintSetup") -> str:
     return digest.hexdigest()
 
 
+def solution_key(review: str, files: "Iterable[tuple[str, str]]", include_tests: bool) -> str:
+    """The key of the taint step's result: the review's, and the (path, key)
+    of every file whose facts it combines, in order."""
+    digest = hashlib.sha256(f"{review}\0solution\0{include_tests}".encode())
+    for path, key in files:
+        digest.update(_utf8(path) + b"\0" + key.encode() + b"\0")
+    return digest.hexdigest()
+
+
 def _utf8(text: str) -> bytes:
     """Paths may hold undecodable bytes (surrogate escapes): hash them as they are."""
     return text.encode("utf-8", "surrogatepass")
@@ -119,16 +142,18 @@ class ResultCache:
         self.path = os.path.join(self.folder, FILE_NAME)
         self.warning: str | None = None
         self.hits = self.misses = self.discarded = 0
+        self.solutions_reused = 0  # the taint step's result taken as stored
         self._db: sqlite3.Connection | None = None
-        self._pending: list[tuple[str, bytes, float]] = []
+        self._pending: list[tuple[str, bytes, bytes | None, float]] = []
+        self._pending_solution: tuple[str, bytes, float] | None = None
         try:
             engine_fingerprint()  # secreview's own files must be readable to key anything
             self._db = open_database(self.path)
             if max_bytes is not None:
                 page = self._db.execute("PRAGMA page_size").fetchone()[0]
                 self._db.execute(f"PRAGMA max_page_count={max(2, max_bytes // page)}")
-            self._db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value BLOB NOT NULL, "
-                             "used REAL NOT NULL)")
+            for statement in _TABLES:
+                self._db.execute(statement)
         except (OSError, sqlite3.Error) as exc:
             self._fail("cannot be opened", exc)
 
@@ -137,53 +162,88 @@ class ResultCache:
         return self._db is not None
 
     def get_many(self, keys: Iterable[str]) -> dict[str, "FileResult"]:
-        """The stored results among `keys`; an entry that cannot be read back
-        (a damaged file, an older format) is deleted and left out."""
-        if self._db is None:
-            return {}
+        """The stored results among `keys`, without their taint facts
+        (`facts_many`); an entry that cannot be read back (a damaged file,
+        an older format) is deleted and left out."""
         wanted = list(dict.fromkeys(keys))
-        found: dict[str, FileResult] = {}
+        found = self._load("SELECT key, value FROM files WHERE key IN ({})", wanted)
+        self.hits += len(found)
+        self.misses += len(wanted) - len(found)
+        return found
+
+    def facts_many(self, keys: Iterable[str]) -> dict[str, "ModuleFacts"]:
+        """The stored taint facts among `keys` (damaged ones deleted, with
+        their results, and left out)."""
+        return self._load("SELECT key, facts FROM files WHERE facts IS NOT NULL AND key IN ({})",
+                          list(dict.fromkeys(keys)))
+
+    def get_solution(self, key: str) -> "TaintResult | None":
+        found = self._load("SELECT key, value FROM solutions WHERE key IN ({})", [key], table="solutions").get(key)
+        self.solutions_reused += found is not None
+        return found
+
+    def _load(self, query: str, keys: list[str], table: str = "files") -> dict:
+        if self._db is None or not keys:
+            return {}
+        found: dict = {}
         bad: list[str] = []
         try:
-            for start in range(0, len(wanted), 500):
-                batch = wanted[start:start + 500]
-                rows = self._db.execute(f"SELECT key, value FROM results WHERE key IN ({','.join('?' * len(batch))})",
-                                        batch).fetchall()
-                for key, value in rows:
+            for start in range(0, len(keys), 500):
+                batch = keys[start:start + 500]
+                for key, value in self._db.execute(query.format(",".join("?" * len(batch))), batch).fetchall():
                     try:
                         found[key] = pickle.loads(value)
                     except Exception:  # noqa: BLE001 - any damage means: recompute
                         bad.append(key)
             if bad:
-                self._db.executemany("DELETE FROM results WHERE key = ?", [(k,) for k in bad])
+                self._db.executemany(f"DELETE FROM {table} WHERE key = ?", [(k,) for k in bad])
         except sqlite3.Error as exc:
             self._fail("cannot be read", exc)
             return {}
         self.discarded += len(bad)
-        self.hits += len(found)
-        self.misses += len(wanted) - len(found)
         return found
 
     def stage(self, key: str, result: "FileResult") -> None:
         """Remember `result` as it is now (the review changes findings later:
-        severity overrides, repeat numbers); `flush` writes what was staged."""
+        severity overrides, repeat numbers); `flush` writes what was staged.
+        Its taint facts are stored apart, to be read only when needed."""
+        if self._db is None:
+            return
+        facts, result.taint = result.taint, None
+        try:
+            value = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            stored = None if facts is None else pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
+            self._fail("cannot store a result", exc)
+            return
+        finally:
+            result.taint = facts
+        self._pending.append((key, value, stored, time.time()))
+
+    def stage_solution(self, key: str, result: "TaintResult") -> None:
         if self._db is None:
             return
         try:
-            self._pending.append((key, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), time.time()))
+            self._pending_solution = (key, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), time.time())
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
             self._fail("cannot store a result", exc)
 
     def flush(self) -> None:
-        """Write the staged results in one transaction: all of them or, on
+        """Write what was staged in one transaction: all of it or, on
         failure (a full disk), none."""
         rows, self._pending = self._pending, []
-        if self._db is None or not rows:
+        solution, self._pending_solution = self._pending_solution, None
+        if self._db is None or not (rows or solution):
             return
         try:
             with self._db:
                 self._db.execute("BEGIN")
-                self._db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
+                self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
+                if solution is not None:
+                    self._db.execute("INSERT OR REPLACE INTO solutions VALUES (?, ?, ?)", solution)
+                    # One per state of a project's code: keep the latest few.
+                    self._db.execute("DELETE FROM solutions WHERE key NOT IN "
+                                     "(SELECT key FROM solutions ORDER BY used DESC LIMIT ?)", (KEEP_SOLUTIONS,))
         except sqlite3.Error as exc:
             self._fail("cannot be written", exc)
 

@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import stat
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
 
@@ -20,6 +20,7 @@ from secreview.python.context import FileContext
 from secreview.python.source import ParsedModule, SourceError, parse_source, read_source
 from secreview.rules import Rule, all_rules
 from secreview.taint import ModelError, Models, ModuleFacts, ProjectModules, extract, load_models, module_name, solve
+from secreview.taint.solve import TaintResult
 from secreview.targets.paths import SourceFile, discover, review_root
 from secreview.triage.suppress import Suppression, find_suppression, may_hold_suppressions, suppressions
 from secreview.triage.testcode import is_test_path
@@ -55,6 +56,10 @@ class FileResult:
     used_fallback: bool = False
     is_test: bool = False
     taint: ModuleFacts | None = None
+    # The file has taint facts (`taint` is None in a result read from the
+    # cache, which keeps them apart), and the lines constant conditions never run.
+    has_taint: bool = False
+    dead: list[tuple[int, int]] = field(default_factory=list)
     # Suppression comments by line, kept only for files with taint sinks.
     suppressions: dict[int, Suppression] | None = None
 
@@ -239,6 +244,9 @@ def _review_file(source: SourceFile, rules: list[Rule], config: Config,
     if by_line:
         _suppress(by_line, result.findings, rules)
     result.lines = len(module.lines)
+    if result.taint is not None:
+        result.has_taint = True
+        result.dead = result.taint.dead
     return result
 
 
@@ -313,11 +321,17 @@ def review(
                                        f"({found.excluded} excluded by configuration)"
                                        if found.excluded else "no Python files to review under this path"))
     findings: list[Finding] = []
-    facts: list[ModuleFacts] = []
+    with_facts: list[tuple[SourceFile, str | None, FileResult]] = []
+    dead: dict[str, list[tuple[int, int]]] = {}
     file_suppressions: dict[str, dict[int, Suppression]] = {}
     hits_before = cache.hits if cache is not None else 0
-    results = _cached_or_fresh(found.files, config, taint, executor or LocalExecutor(jobs), cache)
-    for done, result in enumerate(results, start=1):
+    review_key = None
+    if cache is not None and cache.active:
+        from secreview.cache import review_fingerprint
+
+        review_key = review_fingerprint(config, taint)
+    results = _cached_or_fresh(found.files, config, taint, executor or LocalExecutor(jobs), cache, review_key)
+    for done, (key, result) in enumerate(results, start=1):
         source = found.files[done - 1]
         if progress is not None:
             progress(done, total, source.path)
@@ -330,20 +344,22 @@ def review(
             stats.files_fallback_parser += int(result.used_fallback)
             stats.test_files += int(result.is_test)
         findings.extend(result.findings)
-        if result.taint is not None:
-            facts.append(result.taint)
+        if result.has_taint:
+            with_facts.append((source, key, result))
+        if result.dead:
+            dead[result.path] = result.dead
         if result.suppressions:
             file_suppressions[result.path] = result.suppressions
-    quiet = frozenset() if config.include_tests else frozenset(f.path for f in facts if is_test_path(f.path))
     try:
-        flows, covered = _flow_findings(facts, rules, file_suppressions, stats, quiet)
+        solved = _solve(with_facts, config, taint, cache, review_key)
+        flows, covered = _flow_findings(solved, rules, file_suppressions, stats)
     except Exception as exc:  # a defect in the engine must not end the review, nor pass as clean
         flows, covered = [], set()
         report.errors.append(FileError(
             ", ".join(targets or ["."]),
             f"internal error in the project-wide taint analysis ({type(exc).__name__}: {exc}); the rules' "
             "findings are reported but flows between files are not (please report this)"))
-    findings = _merge_flows(_outside_dead_code(findings, facts), flows, covered, rule_by_id)
+    findings = _merge_flows(_outside_dead_code(findings, dead), flows, covered, rule_by_id)
     number_repeats(findings)  # the identity includes the path
     for finding in findings:
         override = config.severity_overrides.get(finding.rule)
@@ -369,6 +385,7 @@ def review(
 
 # Below this many files, worker processes cost more than they save.
 PARALLEL_MIN_FILES = 64
+WORKER_BATCH = 8  # files per task sent to a worker process
 _WORKER: tuple[list[Rule], Config, TaintSetup] | None = None
 
 
@@ -397,7 +414,41 @@ class LocalExecutor:
         context = multiprocessing.get_context("spawn")  # no state inherited from the caller
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
                                  initargs=(config, taint)) as pool:
-            yield from pool.map(_review_in_worker, files, chunksize=16)
+            yield from _in_order(pool, files)
+
+
+def _in_order(pool: ProcessPoolExecutor, files: list[SourceFile]) -> Iterator[FileResult]:
+    batches = largest_first(files, WORKER_BATCH)
+    futures = {pool.submit(_review_in_worker, [files[i] for i in batch]): batch for batch in batches}
+    yield from in_order((futures[future], future.result()) for future in as_completed(futures))
+
+
+def largest_first(files: list[SourceFile], size: int) -> list[list[int]]:
+    """The indices of `files` in batches of `size`, the largest files first:
+    one large file left for last would keep one worker busy while the
+    others idle."""
+    sizes = [_size(source.abspath) for source in files]
+    order = sorted(range(len(files)), key=lambda i: (-sizes[i], i))
+    return [order[start:start + size] for start in range(0, len(order), size)]
+
+
+def in_order(done: Iterable[tuple[list[int], list[FileResult]]]) -> Iterator[FileResult]:
+    """Results of batches of file indices, taken as the batches finish, in
+    the order of the indices (every index from 0 on, once)."""
+    ready: dict[int, FileResult] = {}
+    emitted = 0
+    for indices, results in done:
+        ready.update(zip(indices, results))
+        while emitted in ready:
+            yield ready.pop(emitted)
+            emitted += 1
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # the review of the file says why
 
 
 def _start_worker(config: Config, taint: TaintSetup) -> None:
@@ -405,33 +456,71 @@ def _start_worker(config: Config, taint: TaintSetup) -> None:
     _WORKER = (select_rules(config), config, taint)
 
 
-def _review_in_worker(source: SourceFile) -> FileResult:
+def _review_in_worker(sources: list[SourceFile]) -> list[FileResult]:
     assert _WORKER is not None
     rules, config, taint = _WORKER
-    return review_file(source, rules, config, taint)
+    return [review_file(source, rules, config, taint) for source in sources]
 
 
 def _cached_or_fresh(files: list[SourceFile], config: Config, taint: TaintSetup, executor: Executor,
-                     cache: "ResultCache | None") -> Iterator[FileResult]:
-    """Each file's result in the order of `files`: from `cache` when it holds
-    it, else computed by `executor` (and staged in the cache)."""
-    if cache is None or not cache.active:
-        yield from executor.review_files(files, config, taint)
+                     cache: "ResultCache | None", review_key: str | None = None,
+                     ) -> Iterator[tuple[str | None, FileResult]]:
+    """Each file's cache key and result, in the order of `files`: from
+    `cache` when it holds it (without its taint facts), else computed by
+    `executor` (and staged in the cache)."""
+    if cache is None or not cache.active or review_key is None:
+        for result in executor.review_files(files, config, taint):
+            yield None, result
         return
-    from secreview.cache import file_key, review_fingerprint
+    from secreview.cache import file_key
 
-    review_key = review_fingerprint(config, taint)
     keys = [_key(source, config, taint, review_key, file_key) for source in files]
     stored = cache.get_many(k for k in keys if k is not None)
     fresh = executor.review_files([s for s, k in zip(files, keys) if k not in stored], config, taint)
     for key in keys:
         if key in stored:
-            yield stored[key]
+            yield key, stored[key]
             continue
         result = next(fresh)
         if key is not None:
             cache.stage(key, result)
-        yield result
+        yield key, result
+
+
+def _solve(with_facts: list[tuple[SourceFile, str | None, FileResult]], config: Config, taint: TaintSetup,
+           cache: "ResultCache | None", review_key: str | None) -> TaintResult:
+    """The project-wide taint step over the files with facts. With a cache:
+    its stored result when none of those files changed, else solved from
+    the facts (read from the cache for unchanged files) and stored."""
+    quiet = frozenset() if config.include_tests else frozenset(
+        source.path for source, _, _ in with_facts if is_test_path(source.path))
+    keyed = cache is not None and review_key is not None and all(key is not None for _, key, _ in with_facts)
+    solution = None
+    if keyed:
+        from secreview.cache import solution_key
+
+        solution = solution_key(review_key, ((s.path, k) for s, k, _ in with_facts), config.include_tests)
+        stored = cache.get_solution(solution)
+        if stored is not None:
+            return stored
+    missing = [key for _, key, result in with_facts if result.taint is None]
+    loaded = cache.facts_many(k for k in missing if k is not None) if cache is not None and missing else {}
+    facts: list[ModuleFacts] = []
+    for source, key, result in with_facts:
+        if result.taint is None:
+            result.taint = loaded.get(key) if key is not None else None
+        if result.taint is None:  # damaged in the cache: from the file again, and stored again
+            again = review_file(source, select_rules(config), config, taint)
+            result.taint = again.taint
+            if cache is not None and key is not None:
+                cache.stage(key, again)
+        if result.taint is not None:
+            facts.append(result.taint)
+    with _without_cycle_collector():
+        solved = solve(facts, quiet)
+    if keyed and solution is not None:
+        cache.stage_solution(solution, solved)
+    return solved
 
 
 def _key(source: SourceFile, config: Config, taint: TaintSetup, review_key: str,
@@ -450,14 +539,11 @@ def _key(source: SourceFile, config: Config, taint: TaintSetup, review_key: str,
     return file_key(review_key, source, data, taint)
 
 
-def _flow_findings(facts: list[ModuleFacts], rules: list[Rule], file_suppressions: dict[str, dict[int, Suppression]],
-                   stats: Stats, quiet_sources: frozenset[str] = frozenset(),
-                   ) -> tuple[list[Finding], set[tuple[str, int, str]]]:
-    """Solve the project's taint facts and turn each flow into a finding of
-    the rule that owns its sink kind (flows of disabled rules are dropped).
-    Also returns the sinks the engine proved clean."""
-    with _without_cycle_collector():
-        result = solve(facts, quiet_sources)
+def _flow_findings(result: TaintResult, rules: list[Rule], file_suppressions: dict[str, dict[int, Suppression]],
+                   stats: Stats) -> tuple[list[Finding], set[tuple[str, int, str]]]:
+    """Turn each flow of the solved taint step into a finding of the rule
+    that owns its sink kind (flows of disabled rules are dropped). Also
+    returns the sinks the engine proved clean."""
     stats.taint_functions = result.functions
     stats.taint_limits = result.bounded_functions + int(result.fixpoint_limited)
     rule_for_kind = {kind: rule for rule in rules for kind in rule.taint_kinds}
@@ -479,10 +565,9 @@ def _flow_findings(facts: list[ModuleFacts], rules: list[Rule], file_suppression
     return findings, result.covered
 
 
-def _outside_dead_code(findings: list[Finding], facts: list[ModuleFacts]) -> list[Finding]:
+def _outside_dead_code(findings: list[Finding], dead: dict[str, list[tuple[int, int]]]) -> list[Finding]:
     """Drop findings in statements that constant conditions never run
     (`if 7 * 42 - 86 > 300:`): that code cannot be exploited."""
-    dead = {f.path: f.dead for f in facts if f.dead}
     if not dead:
         return findings
     return [f for f in findings

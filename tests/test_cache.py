@@ -85,6 +85,48 @@ def test_an_edit_redoes_that_file_only(tree: Path, tmp_path: Path) -> None:
     assert "app/jobs.py" not in [f.path for f in edited.findings]
 
 
+def test_the_taint_step_is_reused_while_no_file_with_facts_changes(tree: Path, tmp_path: Path) -> None:
+    write(tree, "tests/test_jobs.py", "def test_job():\n    assert 1 + 1 == 3\n")
+    first = ResultCache(str(tmp_path / "c"))
+    run_review(tree, first)
+    assert first.solutions_reused == 0
+    warm = ResultCache(str(tmp_path / "c"))
+    assert outcome(run_review(tree, warm)) == outcome(run_review(tree, None))
+    assert warm.solutions_reused == 1
+    # A test file without findings has no taint facts: editing it redoes that
+    # file, and the taint step's stored result still holds.
+    write(tree, "tests/test_jobs.py", "def test_job():\n    assert 1 + 1 == 2\n")
+    after_test_edit = ResultCache(str(tmp_path / "c"))
+    assert outcome(run_review(tree, after_test_edit)) == outcome(run_review(tree, None))
+    assert (after_test_edit.misses, after_test_edit.solutions_reused) == (1, 1)
+    # An edit to a file with facts solves again, from the other files' stored facts.
+    write(tree, "app/jobs.py", SAFE_JOBS)
+    after_edit = ResultCache(str(tmp_path / "c"))
+    edited = run_review(tree, after_edit)
+    assert outcome(edited) == outcome(run_review(tree, None))
+    assert (after_edit.misses, after_edit.solutions_reused) == (1, 0)
+    assert "app/jobs.py" not in [f.path for f in edited.findings]
+    # Back to the first state: its stored solution is found again.
+    write(tree, "app/jobs.py", JOBS)
+    back = ResultCache(str(tmp_path / "c"))
+    assert [f.rule for f in run_review(tree, back).findings][0] == "py.shell-injection"
+    assert (back.misses, back.solutions_reused) == (0, 1)
+
+
+def test_damaged_facts_and_solutions_are_recomputed(tree: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    expected = outcome(run_review(tree, ResultCache(str(folder))))
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        db.execute("UPDATE files SET facts = x'80049500' WHERE facts IS NOT NULL")
+        db.execute("UPDATE solutions SET value = x'80049500'")
+    cache = ResultCache(str(folder))
+    assert outcome(run_review(tree, cache)) == expected
+    assert cache.solutions_reused == 0 and cache.discarded >= 2 and cache.warning is None
+    again = ResultCache(str(folder))
+    assert outcome(run_review(tree, again)) == expected
+    assert again.solutions_reused == 1
+
+
 def test_settings_and_new_modules_are_part_of_the_key(tree: Path, tmp_path: Path) -> None:
     run_review(tree, ResultCache(str(tmp_path / "c")))
     other = run_review(tree, ResultCache(str(tmp_path / "c")), Config(disable=("py.weak-hash",)))
@@ -98,7 +140,7 @@ def test_damaged_entries_are_discarded_and_recomputed(tree: Path, tmp_path: Path
     folder = tmp_path / "c"
     expected = outcome(run_review(tree, ResultCache(str(folder))))
     with sqlite3.connect(folder / FILE_NAME) as db:
-        db.execute("UPDATE results SET value = x'80049500' WHERE rowid IN (SELECT rowid FROM results LIMIT 2)")
+        db.execute("UPDATE files SET value = x'80049500' WHERE rowid IN (SELECT rowid FROM files LIMIT 2)")
     cache = ResultCache(str(folder))
     again = run_review(tree, cache)
     assert outcome(again) == expected and (cache.discarded, again.stats.files_cached) == (2, 4)
