@@ -89,11 +89,11 @@ from typing import Callable, Iterator
 from secreview.model import Confidence, Finding, Fix, Severity, TraceStep
 from secreview.python.context import FileContext
 from secreview.rules._vocabulary import words as _words
-from secreview.rules.base import Rule
+from secreview.rules.base import Rule, lazy_compile
 
 # ------------------------------------------------------------------ names
-_PASCAL_CASE = re.compile(r"^(?:[A-Z][a-z0-9]+){2,}$")
-_WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|[0-9]+")
+_PASCAL_CASE = lazy_compile(r"^(?:[A-Z][a-z0-9]+){2,}$")
+_WORD = lazy_compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|[0-9]+")
 
 _PASSWORD_HEADS = frozenset({"password", "passwd", "passphrase", "passcode"})
 # Short forms that mean a password only after an account word: `db_pass`, `admin_pwd`
@@ -139,7 +139,7 @@ def _ordered_words(name: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(name)]
 
 
-_CREDENTIAL_HINT = re.compile(r"pass|pwd|pw|secret|token|key|cred", re.IGNORECASE)
+_CREDENTIAL_HINT = lazy_compile(r"pass|pwd|pw|secret|token|key|cred", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -199,23 +199,23 @@ _PLACEHOLDER_WORDS = frozenset({
     "sample", "changeme", "changeit", "replaceme", "secret", "password", "true", "false", "yes",
     "no", "on", "off", "required", "optional", "string", "str", "value",
 })
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = lazy_compile(
     r"change[-_ ]?me|change[-_ ]?it\b|replace[-_ ]?(me|this|with)|^your|^my[-_]?(api|secret|token|pass)"
     r"|example|sample|placeholder|dummy|redacted|insert[-_ ]|enter[-_ ]|put[-_ ]|fill[-_ ]?in|^<.*>$"
     r"|^\[.*\]$|^\{.*\}$|^\(.*\)$|\$\{|\$\(|^\$[A-Za-z_]|%\(\w+\)|%[sdr]\b|\{\w*\}|\{\{|^%\w+%$|^@\w+@$"
     r"|xxxx|XXXX|\*\*|\.\.\.|^x+$|foo_?bar|^fake|fake$|^test|test$|^mock|^dummy",
     re.IGNORECASE)
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?P<rest>\S*)$")
-_URL_USERINFO = re.compile(r"^(?P<user>[^:@/\s]*):(?P<password>[^@/\s]+)@")
-_PATH = re.compile(r"^(?:/|~/|\./|\.\./|[A-Za-z]:\\)|\.(?:pem|key|crt|cer|p12|pfx|txt|json|ya?ml|conf|cfg|ini|"
+_URL = lazy_compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?P<rest>\S*)$")
+_URL_USERINFO = lazy_compile(r"^(?P<user>[^:@/\s]*):(?P<password>[^@/\s]+)@")
+_PATH = lazy_compile(r"^(?:/|~/|\./|\.\./|[A-Za-z]:\\)|\.(?:pem|key|crt|cer|p12|pfx|txt|json|ya?ml|conf|cfg|ini|"
                    r"env|jks|keystore|gpg|asc|pub)$", re.IGNORECASE)
-_REGEX = re.compile(r"\[[^\]]+\][*+?{]|\\[dwsDWSb]|\.[*+]|^\^|\(\?[:P!=<]")
-_DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
-_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
-_HEADER_NAME = re.compile(r"^(?:X-[A-Za-z0-9-]+|[A-Z][a-z]+(?:-[A-Z][a-z]+)+)$")
-_IDENTIFIER_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[_.:/-][A-Za-z0-9]+)*$")
-_RANDOM_RUN = re.compile(r"[A-Za-z0-9+/=_]{16,}")
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+_REGEX = lazy_compile(r"\[[^\]]+\][*+?{]|\\[dwsDWSb]|\.[*+]|^\^|\(\?[:P!=<]")
+_DOTTED = lazy_compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+_ENV_NAME = lazy_compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_HEADER_NAME = lazy_compile(r"^(?:X-[A-Za-z0-9-]+|[A-Z][a-z]+(?:-[A-Z][a-z]+)+)$")
+_IDENTIFIER_LIKE = lazy_compile(r"^[A-Za-z][A-Za-z0-9]*(?:[_.:/-][A-Za-z0-9]+)*$")
+_RANDOM_RUN = lazy_compile(r"[A-Za-z0-9+/=_]{16,}")
+_UUID = lazy_compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
 def _looks_random(value: str) -> bool:
@@ -315,21 +315,21 @@ class _TokenFormat:
 
 
 _TOKEN_FORMATS = (
-    _TokenFormat("an AWS access key id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Z0-9])")),
-    _TokenFormat("a GitHub token", re.compile(r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})")),
-    _TokenFormat("a Slack token", re.compile(r"(?<![A-Za-z0-9])xox[baprs]-[0-9A-Za-z]{8,}(?:-[0-9A-Za-z]+)+")),
-    _TokenFormat("a Slack webhook URL", re.compile(r"https://hooks\.slack\.com/services/T[0-9A-Z]{8,}/B[0-9A-Z]{8,}/[A-Za-z0-9]{20,}")),
-    _TokenFormat("a Stripe live secret key", re.compile(r"(?<![A-Za-z0-9])[sr]k_live_[0-9A-Za-z]{20,}")),
-    _TokenFormat("a Google API key", re.compile(r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])")),
+    _TokenFormat("an AWS access key id", lazy_compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Z0-9])")),
+    _TokenFormat("a GitHub token", lazy_compile(r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})")),
+    _TokenFormat("a Slack token", lazy_compile(r"(?<![A-Za-z0-9])xox[baprs]-[0-9A-Za-z]{8,}(?:-[0-9A-Za-z]+)+")),
+    _TokenFormat("a Slack webhook URL", lazy_compile(r"https://hooks\.slack\.com/services/T[0-9A-Z]{8,}/B[0-9A-Z]{8,}/[A-Za-z0-9]{20,}")),
+    _TokenFormat("a Stripe live secret key", lazy_compile(r"(?<![A-Za-z0-9])[sr]k_live_[0-9A-Za-z]{20,}")),
+    _TokenFormat("a Google API key", lazy_compile(r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])")),
 )
-_PEM = re.compile(
+_PEM = lazy_compile(
     r"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
     r"(?P<body>[\sA-Za-z0-9+/=:,-]*?)(?:-----END|$)")
-_BODY = re.compile(r"[A-Za-z0-9+/=]{40,}")
-_NOT_REAL_TOKEN = re.compile(r"example|sample|fake|dummy|test|xxxx|0000|1234567", re.IGNORECASE)
+_BODY = lazy_compile(r"[A-Za-z0-9+/=]{40,}")
+_NOT_REAL_TOKEN = lazy_compile(r"example|sample|fake|dummy|test|xxxx|0000|1234567", re.IGNORECASE)
 
 
-_FORMAT_HINT = re.compile(r"AKIA|ASIA|gh[pousr]_|github_pat_|xox[baprs]-|hooks\.slack\.com|k_live_|AIza|PRIVATE KEY")
+_FORMAT_HINT = lazy_compile(r"AKIA|ASIA|gh[pousr]_|github_pat_|xox[baprs]-|hooks\.slack\.com|k_live_|AIza|PRIVATE KEY")
 
 
 def token_format(text: str) -> tuple[str, str] | None:
@@ -356,7 +356,7 @@ _DJANGO_SETTINGS = frozenset({"INSTALLED_APPS", "MIDDLEWARE", "ROOT_URLCONF", "D
                               "ALLOWED_HOSTS", "TEMPLATES"})
 _ENV_LOOKUPS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop"})
 _BASIC_AUTH = ("HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "DigestAuth")
-_AUTH_SCHEME = re.compile(r"^(Bearer|Basic|Token|Digest|Bot|ApiKey)\s+(\S+)$", re.IGNORECASE)
+_AUTH_SCHEME = lazy_compile(r"^(Bearer|Basic|Token|Digest|Bot|ApiKey)\s+(\S+)$", re.IGNORECASE)
 _WHY = ("Everyone who can read the code (every clone, package, backup and CI log) has it, every "
         "deployment shares it, it stays in the version history after it is deleted, and it cannot "
         "be rotated without a release.")

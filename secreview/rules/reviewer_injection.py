@@ -68,7 +68,7 @@ from typing import Iterator, Literal
 
 from secreview.model import Confidence, Finding, Fix, Severity
 from secreview.python.context import BLOCK_FIELDS, COMPOUND, FileContext
-from secreview.rules.base import Rule, character_column
+from secreview.rules.base import Rule, character_column, lazy_compile
 
 _I = re.IGNORECASE
 _IX = re.IGNORECASE | re.VERBOSE
@@ -78,12 +78,12 @@ _IX = re.IGNORECASE | re.VERBOSE
 # following function".
 _CODE_NOUN = (r"(?:code|file|files|module|function|class|method|snippet|script|change|changes|patch|diff"
               r"|commit|PR|pull\s+request|merge\s+request|repository|repo|codebase|package|implementation)")
-CODE_SELF = re.compile(
+CODE_SELF = lazy_compile(
     rf"\b(?:this|these|the\s+following|the\s+above|the\s+entire|the\s+whole)\s+(?:entire\s+|whole\s+)?"
     rf"(?:\w+\s+)?{_CODE_NOUN}\b", _I)
 # Words that make an instruction about what to report one about security
 # review even with nobody named ("flag this" is review language).
-SECURITY_WORD = re.compile(
+SECURITY_WORD = lazy_compile(
     r"\b(?:vulnerab\w*|security|exploit\w*|CVEs?|CWEs?|false\s+positives?|backdoors?|LGTM)\b"
     r"|\bflag\s+(?:this|these|it|them|anything)\b", _I)
 
@@ -92,7 +92,7 @@ SECURITY_WORD = re.compile(
 _ROLE_MARKER = r"\[/?(?:INST|SYSTEM|SYS)\]|<</?SYS>>|<\|(?:system|user|assistant|im_start|im_end)\|>"
 # An AI or a language model, named anywhere (only to tell "ignore previous
 # instructions" to a model from the same words about machine code).
-AI_NAME = re.compile(
+AI_NAME = lazy_compile(
     _ROLE_MARKER
     + r"|(?-i:\bAI\b|\bA\.I\.|\bLLMs?\b|\bGPT(?:-?\d[\w.]*)?\b|\bGemini\b)"
     r"|\b(?:ChatGPT|Copilot|Claude|language\s+models?|chat\s?bots?|artificial\s+intelligence"
@@ -108,30 +108,30 @@ _AI_PHRASE = (rf"@?(?:(?:automated|automatic|security|code|helpful)\s+)*{_AI_WOR
               r"(?:\s+(?:review(?:ers?)?|assistants?|models?|agents?|tools?|bots?|scanners?|auditors?))?"
               r"(?:\s+(?:instructions?|notes?))?"
               r"(?:\s+(?:reviewing|reading|scanning|auditing|analy[sz]ing)\s+(?:this|the)\s+\w+)?")
-AI_SPOKEN_TO = re.compile(
+AI_SPOKEN_TO = lazy_compile(
     _ROLE_MARKER
     + r"|\b(?:dear|hey|hi|hello|attention|(?:note|message|instructions?)\s+(?:to|for)|(?:if\s+)?you(?:\s+are|[’']re)"
     rf"|(?:to|for)\s+(?:any|all|every))\s+(?:the\s+|an?\s+)?{_AI_PHRASE}\b"
     rf"|(?:^|[\n.!?;(\[*•#>\"“]|\s-\s)\s*(?:(?:to|for)\s+(?:the\s+)?)?{_AI_PHRASE}"
     r"(?:\s*[:,!—–]|\s+-\s|\s+(?:please|must|should|shall|will|need\s+to|is\s+to|are\s+to)\b)", _I)
 # An AI or a model among the words before an instruction ("AI reviewers must").
-AI_READER = re.compile(rf"\b{_AI_WORD}\b", _I)
-REVIEWER_SPOKEN_TO = re.compile(
+AI_READER = lazy_compile(rf"\b{_AI_WORD}\b", _I)
+REVIEWER_SPOKEN_TO = lazy_compile(
     r"(?:^\s*|[\n.!?;:(\[*•#>\"“]\s*|\b(?:dear|hey|hi|hello|attention|note\s+(?:to|for)|message\s+(?:to|for)"
     r"|instructions?\s+(?:to|for)|to|for)\s+(?:the\s+|any\s+|all\s+|our\s+)?)"
     r"(?:(?:code|security|human|automated|automatic|static|future)\s+)*"
     r"(?:reviewers?|auditors?|scanners?|review\s+(?:tools?|bots?|agents?))"
     r"(?:\s*[:,!—–]|\s+-\s|\s+(?:please|must|should|shall|need\s+to)\b)", _I)
-REVIEWING_THIS = re.compile(
+REVIEWING_THIS = lazy_compile(
     r"\b(?:whoever|anyone|anybody|those|all\s+who|if\s+you\s+are|when|while)\s+(?:is\s+|are\s+)?"
     r"(?:review|scann|audit|analy[sz])(?:ing|s)\s+this\b", _I)
 # In the words before an instruction, the readers that count as naming the
 # reviewer ("you", "tools" or "models" alone do not).
-STRONG_READER = re.compile(
+STRONG_READER = lazy_compile(
     r"\b(?:reviewers?|auditors?|scanners?|analy[sz]ers?|AI|LLMs?|GPT[-\w.]*|ChatGPT|Copilot|Claude|Gemini"
     r"|assistants?|bots?)\b", _I)
 # A claim that the code was already checked, made to talk a reviewer out of it.
-AUDIT_CLAIM = re.compile(
+AUDIT_CLAIM = lazy_compile(
     r"\b(?:has|have|had)\s+(?:already\s+)?been\s+(?:\w+\s+){0,2}?(?:audited|reviewed|approved|vetted"
     r"|pen-?tested|signed\s+off)\b"
     r"|\b(?:security|pre)[- ]?(?:audited|approved|reviewed|vetted)\b"
@@ -141,24 +141,24 @@ AUDIT_CLAIM = re.compile(
     r"|done|finished)\b", _I)
 # Lower-case words at least one of which each of the patterns above
 # needs: the cheap look that gates the directives standing "addressed".
-READER_HINT = re.compile(
+READER_HINT = lazy_compile(
     r"\bai\b|a\.i\.|llm|gpt|gemini|copilot|claude|language\s+model|chat\s?bot|artificial\s+intelligence"
     r"|automated|machine\s+reviewer|review|audit|scan|analy[sz](?:ing|er|es)|assistant|bots?\b|vetted|pen-?tested"
     r"|signed\s+off|approved|\[/?(?:inst|system|sys)\]|<</?sys>>|<\|")
 
 # Text about the attack rather than an instance of it.
-DESCRIBES_ATTACK = re.compile(
+DESCRIBES_ATTACK = lazy_compile(
     r"prompt[- ]?injections?|jailbr[eo]a?k\w*|\battackers?\b|\badversar\w*|red[- ]?team\w*"
     r"|injection\s+attempts?|social\s+engineering"
     r"|malicious\s+(?:users?|inputs?|prompts?|text|content|comments?|instructions?|actors?)", _I)
 # Reported speech earlier in the sentence: "the prompt tells the model to".
-REPORTED_SPEECH = re.compile(
+REPORTED_SPEECH = lazy_compile(
     r"\b(?:tells?|told|telling|asks?|asked|asking|tries|tried|trying|attempts?|attempted|attempting"
     r"|trick\w*|such\s+as|e\.\s?g|i\.\s?e|for\s+(?:example|instance)|says?|saying|said|writes?|wrote"
     r"|types?|typed|detect\w*|reject\w*|strips?|stripped|filter\w*|blocks?|blocked|whether)\b", _I)
 # Where "ignore previous instructions" is about machine instructions or rule
 # tables, not about a reader's orders.
-MACHINE_INSTRUCTIONS = re.compile(
+MACHINE_INSTRUCTIONS = lazy_compile(
     r"\b(?:opcodes?|bytecodes?|byte\s+code|jumps?|basic\s+blocks?|disassembl\w*|assembl(?:y|er)|cpu"
     r"|registers?|instruction\s+pointer|program\s+counter|firewall|iptables|ruleset|css|stylesheet"
     r"|grammar|lexer|g-?code)\b", _I)
@@ -176,14 +176,14 @@ _READER = (r"(?:(?:any|all|every|each)\s+)?"
            rf"{_READER_NOUN}(?:\s+(?:reviewing|scanning|auditing|analy[sz]ing|reading)\s+this\s+\w+)?")
 _MODAL = (r"(?:must|should|shall|will|needs?\s+to|has\s+to|have\s+to|is\s+to|are\s+to"
           r"|(?:is|are)\s+(?:required|instructed|expected)\s+to)")
-IMPERATIVE_LEAD = re.compile(
+IMPERATIVE_LEAD = lazy_compile(
     rf"^\s*(?:{_FILLER}\s+)*(?:(?P<who>{_READER})\s*(?:{_MODAL}\s+)?(?:(?:only|always|now|also|simply|just)\s+)*)?"
     rf"(?:{_FILLER}\s+)*$", _I)
 # Where a clause an instruction can open begins.
-CLAUSE_START = re.compile(r"[.!?;:,(\[\]*•#>\"“”`]|(?:^|\s)['‘]|\s[-–—]+\s|^\s*[-–—]+\s|\n\s*\n")
+CLAUSE_START = lazy_compile(r"[.!?;:,(\[\]*•#>\"“”`]|(?:^|\s)['‘]|\s[-–—]+\s|^\s*[-–—]+\s|\n\s*\n")
 # Where a sentence ends ("e.g." and "i.e." do not end one; a second "#" in a
 # comment starts another remark).
-SENTENCE_END = re.compile(r"(?<!e\.g)(?<!i\.e)[.!?](?=\s|$)|[;#]|\n\s*\n")
+SENTENCE_END = lazy_compile(r"(?<!e\.g)(?<!i\.e)[.!?](?=\s|$)|[;#]|\n\s*\n")
 
 # ------------------------------------------------------------ directives
 Standing = Literal["alone", "specific", "addressed", "ai"]
@@ -276,7 +276,7 @@ _T_CODE_NOUNS = (r"(?:code|file|module|function|class|method|snippet|script|chan
 DIRECTIVES = (
     Directive(
         "override",
-        re.compile(r"""\b(?:ignore|disregard|forget|override|discard|bypass)\s+
+        lazy_compile(r"""\b(?:ignore|disregard|forget|override|discard|bypass)\s+
             (?:(?:all|any|every|of|the|your|these|those|my)\s+){0,3}
             (?:(?:previous|prior|above|earlier|preceding|foregoing|former|original|initial|system)\s+
                  (?:(?:system|safety|review|security)\s+)?
@@ -288,51 +288,51 @@ DIRECTIVES = (
             )\b""", _IX),
         "ignore its own instructions and follow the text's", "alone",
         ("ignore", "disregard", "forget", "override", "discard", "bypass"),
-        re.compile(r"[a-z]+[\s#][\s\S]{0,80}?(?:instruction|prompt|directive|guideline|guidance|rules)")),
+        lazy_compile(r"[a-z]+[\s#][\s\S]{0,80}?(?:instruction|prompt|directive|guideline|guidance|rules)")),
     Directive(
         "override-vague",
-        re.compile(r"\b(?:ignore|disregard|forget)\s+(?:all\s+|of\s+)*(?:everything|anything)\s+"
+        lazy_compile(r"\b(?:ignore|disregard|forget)\s+(?:all\s+|of\s+)*(?:everything|anything)\s+"
                    r"(?:you\s+(?:were|have\s+been)\s+told|(?:said|written|stated)\s+(?:above|before)|above|before)"
                    r"(?!\s+(?:the|this|that|these|those|a|an|it|line|lines|here)\b)", _I),
         "ignore its own instructions and follow the text's", "addressed",
         ("ignore", "disregard", "forget"),
-        re.compile(rf"[a-z]+{_S}(?:(?:all|of){_S})*(?:everything|anything){_S}")),
+        lazy_compile(rf"[a-z]+{_S}(?:(?:all|of){_S})*(?:everything|anything){_S}")),
     Directive(
         "silence",
-        re.compile(rf"""\b{_NEGATION}{_SILENCE_VERB}\s+(?:on\s+)?
+        lazy_compile(rf"""\b{_NEGATION}{_SILENCE_VERB}\s+(?:on\s+)?
             (?:{_PRONOUN_OBJECT}
              |(?:the\s+following\s+|the\s+above\s+|the\s+|any\s+|these\s+|this\s+|that\s+)?(?:\w+\s+){{0,2}}?
                  {_SECURITY_OBJECT}\b{_IN_THIS_CODE})""", _IX),
         "leave something out of its report", "specific",
-        (), re.compile(rf"{_T_NEGATION}{_T_SILENCE_VERB}{_S}(?:on{_S})?"
+        (), lazy_compile(rf"{_T_NEGATION}{_T_SILENCE_VERB}{_S}(?:on{_S})?"
                        rf"(?:this|these|that|it|them|anything|{_WORDS}{{0,4}}?{_T_NOUNS})")),
     Directive(
         "silence-named",
-        re.compile(rf"\b{_NEGATION}(?:{_NAMED_SILENCE_VERB}|say\s+otherwise|disagree|object)\b"
+        lazy_compile(rf"\b{_NEGATION}(?:{_NAMED_SILENCE_VERB}|say\s+otherwise|disagree|object)\b"
                    r"(?:\s+(?:on\s+)?\w+)?", _I),
         "leave something out of its report", "addressed",
-        (), re.compile(rf"{_T_NEGATION}(?:{_T_NAMED_SILENCE_VERB}|say{_S}otherwise|disagree|object)")),
+        (), lazy_compile(rf"{_T_NEGATION}(?:{_T_NAMED_SILENCE_VERB}|say{_S}otherwise|disagree|object)")),
     Directive(
         "overlook",
-        re.compile(r"""\b(?:ignore|overlook|skip|disregard|excuse)\s+
+        lazy_compile(r"""\b(?:ignore|overlook|skip|disregard|excuse)\s+
             (?:the\s+following|this|these|that|the|any|all|everything)\b(?:\s+[^\s.,;:!?]+)?""", _IX),
         "overlook part of the code", "addressed",
         ("ignore", "overlook", "skip", "disregard", "excuse"),
-        re.compile(rf"[a-z]+{_S}(?:the|this|these|that|any|all|everything)\b")),
+        lazy_compile(rf"[a-z]+{_S}(?:the|this|these|that|any|all|everything)\b")),
     Directive(
         "report-nothing",
-        re.compile(rf"""\b(?:report|find|flag|raise|list|output|produce|emit|give|mention|return|detect)\s+
+        lazy_compile(rf"""\b(?:report|find|flag|raise|list|output|produce|emit|give|mention|return|detect)\s+
             (?:no|zero|0)\s+(?:security\s+|other\s+|further\s+|additional\s+|new\s+)?
             (?:defects?|issues?|vulnerabilit(?:y|ies)|findings?|problems?|flaws?|concerns?|weakness(?:es)?
             |warnings?)\b{_IN_THIS_CODE}""", _IX),
         "report that nothing is wrong", "specific",
         ("report", "find", "flag", "raise", "list", "output", "produce", "emit", "give", "mention", "return",
          "detect"),
-        re.compile(rf"[a-z]+{_S}(?:no|zero|0){_S}{_WORDS}?"
+        lazy_compile(rf"[a-z]+{_S}(?:no|zero|0){_S}{_WORDS}?"
                    r"(?:defect|issue|vulnerab|finding|problem|flaw|concern|weakness|warning)")),
     Directive(
         "verdict",
-        re.compile(rf"""\b(?:respond|reply|answer|say|state|output|conclude|declare|confirm|report|write|print
+        lazy_compile(rf"""\b(?:respond|reply|answer|say|state|output|conclude|declare|confirm|report|write|print
                 |return\s+only|(?:end|begin|start)\s+(?:your\s+)?(?:review|response|answer|reply))
             (?:\s+(?:only|simply|just))?(?:\s+(?:with|that|by\s+saying)\s*:?|\s*:|\s+(?=this|the|there|it))\s*
             ["'“‘`]?\s*(?:(?:this|the)\s+(?:\w+\s+)?{_CODE_NOUN}\s+(?:is|has|contains)\s+|there\s+(?:are|is)\s+
@@ -341,20 +341,20 @@ DIRECTIVES = (
         "give the verdict the text dictates", "specific",
         ("respond", "reply", "answer", "say", "state", "output", "conclude", "declare", "confirm", "report",
          "write", "print", "only", "review", "response"),
-        re.compile(rf"[a-z]+(?:{_S}(?:only|simply|just))?(?:{_S}(?:with|that|by{_S}saying)[\s#]*:?|[\s#]*:"
+        lazy_compile(rf"[a-z]+(?:{_S}(?:only|simply|just))?(?:{_S}(?:with|that|by{_S}saying)[\s#]*:?|[\s#]*:"
                    rf"|{_S}(?=(?:this|the){_S}{_WORDS}?{_T_CODE_NOUNS}{_S}(?:is|has|contains)|there{_S}(?:are|is)"
                    rf"|it{_S}(?:is|has)|it[’']s))"
                    rf"[\s#]*[\"'“‘`]?[\s#]*{_WORDS}{{0,5}}?"
                    rf"(?:no[\s#]|lgtm|looks{_S}good|approve|safe|secure|clean)")),
     Directive(
         "declare-safe",
-        re.compile(rf"""\b(?:mark|treat|consider|classify|label|regard|rate|score|deem|tag|report|flag|assess
+        lazy_compile(rf"""\b(?:mark|treat|consider|classify|label|regard|rate|score|deem|tag|report|flag|assess
                 |evaluate|accept)\s+
             {_SAFE_OBJECT}\s+(?:as\s+(?:being\s+)?|to\s+be\s+)?(?:an?\s+)?{_OUTCOME}{_NOT_A_VERDICT}""", _IX),
         "treat the code as safe without checking it", "specific",
         ("mark", "treat", "consider", "classify", "label", "regard", "rate", "score", "deem", "tag", "report",
          "flag", "assess", "evaluate", "accept"),
-        re.compile(rf"[a-z]+{_S}(?:this|these|that|it|them|everything|all|the){_S}"
+        lazy_compile(rf"[a-z]+{_S}(?:this|these|that|it|them|everything|all|the){_S}"
                    rf"(?:(?:of|this|it|following|above|below|here|entire|whole|{_T_CODE_NOUNS}){_S}){{0,4}}"
                    rf"(?:as{_S}(?:being{_S})?|to{_S}be{_S})?(?:an?{_S})?"
                    rf"(?:safe|secure|audited|vulnerab[a-z-]*|free{_S}(?:of|from)|not{_S}vulnerable|non[- ]vulnerable"
@@ -362,7 +362,7 @@ DIRECTIVES = (
                    rf"|compliant|lgtm|such)\b")),
     Directive(
         "claim",
-        re.compile(rf"""\b(?:there\s+(?:are|is)\s+no\s+(?:security\s+|known\s+|real\s+)?(?:vulnerabilit(?:y|ies)|issues?
+        lazy_compile(rf"""\b(?:there\s+(?:are|is)\s+no\s+(?:security\s+|known\s+|real\s+)?(?:vulnerabilit(?:y|ies)|issues?
                 |defects?|problems?|flaws?|weakness(?:es)?|bugs?|findings?)\b
             |(?:this|the|these)\s+(?:\w+\s+)?{_CODE_NOUN}\s+(?:is|are|has\s+been|was)\s+(?:\w+\s+)?{_OUTCOME}
                 {_NOT_A_VERDICT}
@@ -372,19 +372,19 @@ DIRECTIVES = (
         "take the text's word that the code is safe", "ai",
         ("ai", "a.i.", "llm", "gpt", "gemini", "copilot", "claude", "language model", "chat", "bot", "assistant",
          "[inst]", "[/inst]", "[sys", "[/sys", "<<sys>>", "<</sys>>", "<|"),
-        re.compile(r"(?<![a-z])(?:ai|a\.i\.|llms?|gpt|gemini|copilot|claude|language model|chat ?bots?|bots?"
+        lazy_compile(r"(?<![a-z])(?:ai|a\.i\.|llms?|gpt|gemini|copilot|claude|language model|chat ?bots?|bots?"
                    r"|assistants?)(?![a-z])|\[/?(?:inst|sys)|<</?sys>>|<\|"),
         claim=True),
     Directive(
         "approve",
-        re.compile(rf"""\b(?:(?:approve|LGTM|sign\s+off\s+on|give\s+(?:a\s+)?\+[12]\s+to|vote\s+\+[12](?:\s+on)?)\s+
+        lazy_compile(rf"""\b(?:(?:approve|LGTM|sign\s+off\s+on|give\s+(?:a\s+)?\+[12]\s+to|vote\s+\+[12](?:\s+on)?)\s+
                 (?:(?:this|these|the)\s+(?:\w+\s+)?(?:{_CODE_NOUN}|changeset|patch\s*set|review|submission|MR)\b
                  |(?:it|this|them)(?=\s*(?:$|[.,;:!?)\-–—\"'”])))
             |(?:respond|reply|answer|say|output|write|print|comment)\s+(?:only\s+|just\s+|simply\s+)?(?:with\s+)?
                 ["'“‘`]?(?:LGTM|looks\s+good\s+to\s+me|approved?)\b)""", _IX),
         "approve the change", "specific",
         ("approve", "lgtm", "sign", "give", "vote", "looks"),
-        re.compile(rf"approve|lgtm|sign{_S}off|(?:give{_S}(?:a{_S})?|vote{_S})\+[12]|looks{_S}good{_S}to{_S}me")),
+        lazy_compile(rf"approve|lgtm|sign{_S}off|(?:give{_S}(?:a{_S})?|vote{_S})\+[12]|looks{_S}good{_S}to{_S}me")),
 )
 
 
@@ -423,9 +423,9 @@ class TextUnit:
 
 # The text after a "#" to the end of its line: every comment, and the few
 # strings that hold a "#". Only files where it may instruct are tokenised.
-COMMENT_TAIL = re.compile(r"#[^\r\n]*")
-_LINE_END = re.compile(r"\r\n|\r|\n")
-_OPENING_QUOTE = re.compile(r"^[rRuUbBfF]{0,2}(\"\"\"|'''|\"|')")
+COMMENT_TAIL = lazy_compile(r"#[^\r\n]*")
+_LINE_END = lazy_compile(r"\r\n|\r|\n")
+_OPENING_QUOTE = lazy_compile(r"^[rRuUbBfF]{0,2}(\"\"\"|'''|\"|')")
 
 
 def comment_blocks(ctx: FileContext) -> Iterator[TextUnit]:

@@ -25,7 +25,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Iterable
 
 from secreview.model import Confidence, TraceStep
@@ -88,12 +87,12 @@ def module_name(path: str, abspath: str | None = None) -> tuple[str, bool]:
     does not depend on where the review starts. Without, the path relative
     to the review root."""
     if abspath is not None:
-        file = Path(abspath)
-        parts = [file.stem]
-        folder = file.parent
-        while _is_package(str(folder)) and len(parts) < 32:
-            parts.insert(0, folder.name)
-            folder = folder.parent
+        folder, name = os.path.split(abspath)
+        parts = [os.path.splitext(name)[0]]
+        while _is_package(folder) and len(parts) < 32:
+            folder, name = os.path.split(folder)
+            parts.append(name)
+        parts.reverse()
     else:
         parts = (path[:-3] if path.endswith(".py") else path).split("/")
     is_package = parts[-1] == "__init__"
