@@ -19,7 +19,7 @@ from dataclasses import KW_ONLY, dataclass
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from secreview.config import Config
-from secreview.engine import FileResult, ReviewError, TaintSetup, review_file, select_rules
+from secreview.engine import FileResult, ReviewError, TaintSetup, in_order, largest_first, review_file, select_rules
 from secreview.targets.paths import SourceFile
 
 T = TypeVar("T")
@@ -57,7 +57,10 @@ def connect(address: str | None = None) -> Any:
         ray.init(address=address, ignore_reinit_error=True, log_to_driver=False, **options)
     except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
         where = "start a local Ray instance" if address is None else f"reach the Ray cluster at {address}"
-        raise ExecutorError(f"cannot {where}: {_first_line(exc)}") from None
+        hint = "" if address is None or os.environ.get("RAY_AUTH_MODE") else (
+            " (a cluster with token authentication, the default for clusters started by `ray start` since "
+            "Ray 2.59, needs RAY_AUTH_MODE=token here, and its token in RAY_AUTH_TOKEN or ~/.ray/auth_token)")
+        raise ExecutorError(f"cannot {where}: {_first_line(exc)}{hint}") from None
     return ray
 
 
@@ -68,7 +71,7 @@ class RayExecutor:
 
     address: str | None = None
     _: KW_ONLY
-    batch: int = 16
+    batch: int = 8
     retries: int = 2
 
     def __post_init__(self) -> None:
@@ -83,10 +86,16 @@ class RayExecutor:
         ray = connect(self.address)
         shared = ray.put((config, taint))  # once, not once per task
         task = _remote(ray, _review_batch, self.retries, retry_exceptions=False)
-        refs = [task.remote(shared, files[start:start + self.batch])
-                for start in range(0, len(files), self.batch)]
-        for ref in refs:
-            yield from _get(ray, ref)
+        pending = {task.remote(shared, [files[i] for i in batch]): batch
+                   for batch in largest_first(files, self.batch)}
+
+        def finished() -> Iterator[tuple[list[int], list[FileResult]]]:
+            while pending:
+                done, _ = ray.wait(list(pending), num_returns=1)
+                for ref in done:
+                    yield pending.pop(ref), _get(ray, ref)
+
+        yield from in_order(finished())
 
 
 def _review_batch(shared: tuple[Config, TaintSetup], files: list[SourceFile]) -> list[FileResult]:
