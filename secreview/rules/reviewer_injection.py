@@ -456,16 +456,28 @@ def _comment_unit(block: list[tuple[int, int, str]]) -> TextUnit:
                     tuple(number for number, _, _ in block), tuple(column for _, column, _ in block))
 
 
+_DOCUMENTED = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)  # what a docstring documents
+
+
 def string_statements(ctx: FileContext) -> list[tuple[ast.Constant, str, bool]]:
     """Docstrings and other strings standing alone as statements (text for
     the reader, never a value the program uses): each with its text and
     whether it is a docstring. Only statement blocks are walked (a string
     statement is a statement), in source order."""
     found: list[tuple[ast.Constant, str, bool]] = []
+    if ctx.indexed:  # another rule has indexed the file: its statements are at hand
+        for statement in ctx.nodes(ast.Expr):
+            value = statement.value  # type: ignore[attr-defined]
+            if value.__class__ is ast.Constant and isinstance(value.value, str):
+                owner = ctx.parent(statement)
+                docstring = isinstance(owner, _DOCUMENTED) and owner.body[0] is statement  # type: ignore[union-attr]
+                found.append((value, value.value, docstring))
+        found.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
+        return found
     stack: list[ast.AST] = [ctx.tree]
     while stack:
         node = stack.pop()
-        owner = isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        owner = isinstance(node, _DOCUMENTED)
         for name in BLOCK_FIELDS:
             block = getattr(node, name, None)
             if block.__class__ is not list:
