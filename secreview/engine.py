@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import os
 import stat
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
 
@@ -26,6 +24,8 @@ from secreview.triage.suppress import Suppression, find_suppression, may_hold_su
 from secreview.triage.testcode import is_test_path
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from secreview.cache import ResultCache
 
 # progress(done, total, path)
@@ -411,13 +411,20 @@ class LocalExecutor:
             for source in files:
                 yield review_file(source, rules, config, taint)
             return
+        # Imported here: a review answered by the cache or done in one
+        # process has no use for them, and they take a while to import.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         context = multiprocessing.get_context("spawn")  # no state inherited from the caller
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
                                  initargs=(config, taint)) as pool:
             yield from _in_order(pool, files)
 
 
-def _in_order(pool: ProcessPoolExecutor, files: list[SourceFile]) -> Iterator[FileResult]:
+def _in_order(pool: "ProcessPoolExecutor", files: list[SourceFile]) -> Iterator[FileResult]:
+    from concurrent.futures import as_completed
+
     batches = largest_first(files, WORKER_BATCH)
     futures = {pool.submit(_review_in_worker, [files[i] for i in batch]): batch for batch in batches}
     yield from in_order((futures[future], future.result()) for future in as_completed(futures))

@@ -22,7 +22,7 @@ import ray
 import secreview
 from conftest import SAFE, WEAK, write
 from secreview.config import Config
-from secreview.engine import Executor, FileResult, LocalExecutor, ReviewError, TaintSetup, review
+from secreview.engine import Executor, FileResult, LocalExecutor, ReviewError, TaintSetup, in_order, largest_first, review
 from secreview.executors import QUIET_RETRIES, ExecutorError, RayExecutor, ray_as_completed, ray_map
 from secreview.report import render
 from secreview.targets.paths import SourceFile
@@ -227,3 +227,18 @@ def test_llm_calls_run_as_ray_tasks(local_ray: None, cli, project: Path, monkeyp
     assert run.json()["findings"][0]["rule"] == "py.weak-hash"
     # The refusal of json_schema is learnt once and carried to the next task.
     assert formats == ["json_schema", "json_object", "json_object"]
+
+
+def test_work_goes_out_largest_first_and_comes_back_in_file_order(tmp_path: Path) -> None:
+    sizes = [3, 50, 1, 700, 20]
+    files = []
+    for index, size in enumerate(sizes):
+        path = write(tmp_path, f"m{index}.py", "x = 1\n" * size)
+        files.append(SourceFile(abspath=str(path), path=f"m{index}.py"))
+    files.append(SourceFile(abspath=str(tmp_path / "gone.py"), path="gone.py"))  # unreadable: size 0, last
+    batches = largest_first(files, 2)
+    assert batches == [[3, 1], [4, 0], [2, 5]]
+    # Batches finishing in any order still give the results in file order.
+    results = {i: FileResult(files[i].path) for i in range(len(files))}
+    finished = [(batch, [results[i] for i in batch]) for batch in reversed(batches)]
+    assert [r.path for r in in_order(finished)] == [f.path for f in files]
