@@ -411,23 +411,46 @@ class LocalExecutor:
             for source in files:
                 yield review_file(source, rules, config, taint)
             return
-        # Imported here: a review answered by the cache or done in one
-        # process has no use for them, and they take a while to import.
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        context = multiprocessing.get_context("spawn")  # no state inherited from the caller
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
-                                 initargs=(config, taint)) as pool:
-            yield from _in_order(pool, files)
+        yield from in_order(_pool_batches(files, config, taint, jobs))
 
 
-def _in_order(pool: "ProcessPoolExecutor", files: list[SourceFile]) -> Iterator[FileResult]:
-    from concurrent.futures import as_completed
+# A worker process killed (out of memory, a signal) or crashed breaks the
+# pool: the files not done yet go to a new pool, this many times in all.
+POOL_ATTEMPTS = 3
+WORKER_STOPPED = ("the worker process reviewing it stopped abruptly (killed, out of memory, or crashed) "
+                  f"{POOL_ATTEMPTS} times; not analysed")
 
-    batches = largest_first(files, WORKER_BATCH)
-    futures = {pool.submit(_review_in_worker, [files[i] for i in batch]): batch for batch in batches}
-    yield from in_order((futures[future], future.result()) for future in as_completed(futures))
+
+def _pool_batches(files: list[SourceFile], config: Config, taint: TaintSetup, jobs: int,
+                  pool_factory: Callable[..., "ProcessPoolExecutor"] | None = None,
+                  ) -> Iterator[tuple[list[int], list[FileResult]]]:
+    """(file indices, their results) for batches of `files`, largest first,
+    as worker processes finish them. A broken pool is replaced; files it
+    never gets through become file errors, so the review says incomplete."""
+    # Imported here: a review answered by the cache or done in one process
+    # has no use for them, and they take a while to import.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    context = multiprocessing.get_context("spawn")  # no state inherited from the caller
+    factory = pool_factory or ProcessPoolExecutor
+    todo = largest_first(files, WORKER_BATCH)
+    for _ in range(POOL_ATTEMPTS):
+        with factory(max_workers=jobs, mp_context=context, initializer=_start_worker,
+                     initargs=(config, taint)) as pool:
+            futures = {pool.submit(_review_in_worker, [files[i] for i in batch]): n for n, batch in enumerate(todo)}
+            finished: set[int] = set()
+            try:
+                for future in as_completed(futures):
+                    results = future.result()
+                    finished.add(futures[future])
+                    yield todo[futures[future]], results
+                return
+            except BrokenProcessPool:
+                todo = [batch for n, batch in enumerate(todo) if n not in finished]
+    for batch in todo:
+        yield batch, [FileResult(files[i].path, error=FileError(files[i].path, WORKER_STOPPED)) for i in batch]
 
 
 def largest_first(files: list[SourceFile], size: int) -> list[list[int]]:

@@ -11,8 +11,13 @@ import os
 import pkgutil
 import re
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
+import time
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Iterator
 
@@ -20,7 +25,8 @@ import pytest
 import ray
 
 import secreview
-from conftest import SAFE, WEAK, write
+import secreview.engine as engine_module
+from conftest import SAFE, WEAK, secreview_command, write
 from secreview.config import Config
 from secreview.engine import Executor, FileResult, LocalExecutor, ReviewError, TaintSetup, in_order, largest_first, review
 from secreview.executors import QUIET_RETRIES, ExecutorError, RayExecutor, ray_as_completed, ray_map
@@ -242,3 +248,78 @@ def test_work_goes_out_largest_first_and_comes_back_in_file_order(tmp_path: Path
     results = {i: FileResult(files[i].path) for i in range(len(files))}
     finished = [(batch, [results[i] for i in batch]) for batch in reversed(batches)]
     assert [r.path for r in in_order(finished)] == [f.path for f in files]
+
+
+class _BrokenPool:
+    """A process pool whose workers all die: every task fails as a real
+    pool's do when a worker is killed."""
+
+    made = 0
+
+    def __init__(self, **_: object) -> None:
+        type(self).made += 1
+
+    def __enter__(self) -> "_BrokenPool":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+    def submit(self, *_: object) -> Future:
+        future: Future = Future()
+        future.set_exception(BrokenProcessPool("A process in the process pool was terminated abruptly"))
+        return future
+
+
+def test_files_a_broken_pool_never_reviews_become_errors(tmp_path: Path) -> None:
+    files = [SourceFile(abspath=str(write(tmp_path, f"m{n}.py", "x = 1\n")), path=f"m{n}.py") for n in range(20)]
+    batches = list(engine_module._pool_batches(files, Config(), _taint_setup(), 2, pool_factory=_BrokenPool))
+    assert _BrokenPool.made == engine_module.POOL_ATTEMPTS  # a new pool each time, then give up
+    results = list(in_order(batches))
+    assert [r.path for r in results] == [f.path for f in files]
+    assert all(r.error is not None and "stopped abruptly" in r.error.reason for r in results)
+
+
+def _taint_setup() -> TaintSetup:
+    from secreview.taint import ProjectModules, load_models
+
+    return TaintSetup(load_models(()), ProjectModules(()), {})
+
+
+def test_a_killed_worker_process_does_not_change_the_review(tmp_path: Path) -> None:
+    root = tmp_path / "many"
+    for n in range(400):
+        write(root, f"pkg/mod{n:03d}.py", WEAK + "".join(f"\n\ndef helper_{n}_{k}(v):\n    return [v] * {k}\n"
+                                                            for k in range(150)))
+    expected = subprocess.run([*secreview_command(), "review", "-q", "-f", "json", "--no-cache", "--jobs", "1", "."],
+                              cwd=root, capture_output=True, text=True, timeout=600)
+    process = subprocess.Popen([*secreview_command(), "review", "-q", "-f", "json", "--no-cache", "--jobs", "2", "."],
+                               cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    killed = _kill_a_worker(process.pid, deadline=time.monotonic() + 60)
+    out, err = process.communicate(timeout=600)
+    assert killed, "no worker process to kill"
+    assert (process.returncode, err) == (expected.returncode, "")
+    got, want = json.loads(out), json.loads(expected.stdout)
+    for data in (got, want):
+        data["stats"].pop("seconds")
+    assert got == want and len(got["findings"]) == 400
+
+
+def _kill_a_worker(parent: int, deadline: float) -> bool:
+    """SIGKILL one worker process of `parent` once it is reviewing files
+    (it has used more CPU time than starting up takes)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    while time.monotonic() < deadline:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+                command = (entry / "cmdline").read_bytes()
+                if int(fields[1]) == parent and b"spawn_main" in command and int(fields[11]) / ticks > 1.0:
+                    os.kill(int(entry.name), signal.SIGKILL)
+                    return True
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+        time.sleep(0.02)
+    return False
