@@ -19,7 +19,8 @@ Measures, each in a fresh process (wall time and peak RSS of that process):
 - Bandit on the same tree, when installed.
 
 Prints a Markdown section for docs/benchmarks.md, with the ratios the scale
-targets are stated in. One run: compare ratios, not seconds, across runs.
+targets are stated in. Each measurement is the median of `--repeat` runs
+(the machines here are noisy): compare ratios, not seconds, across runs.
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_review import PARSE_FLOOR, fetch_nova, measure  # noqa: E402
@@ -84,6 +87,7 @@ def main() -> int:
     parser.add_argument("--nova-version", help="Nova release to download (default: the latest)")
     parser.add_argument("--work", type=Path, help="download and scratch folder (default: a temporary one)")
     parser.add_argument("--ray", action="store_true", help="also measure the Ray executor on a local instance")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the median is shown")
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="secreview-scale-"))
@@ -105,20 +109,33 @@ def main() -> int:
     secreview = [sys.executable, "-c", "from secreview.cli import main; main()", "review", tree, "-q", "-f", "json"]
     rows: list[tuple[str, float, int, str]] = []
 
-    def run(label: str, cmd: list[str], note: str = "") -> dict | None:
-        wall, kib, done = measure(cmd, root)
-        rows.append((label, wall, kib, note))
-        if done.returncode not in (0, 1):
-            print(f"warning: {label} exited {done.returncode}: {done.stderr[-500:]}", file=sys.stderr)
-            return None
-        return json.loads(done.stdout) if done.stdout.startswith("{") else None
+    def run(label: str, cmd: list[str], repeat: int = args.repeat,
+            before: Callable[[int], None] | None = None) -> dict | None:
+        """`cmd` run `repeat` times (after `before(n)` each time): the row
+        takes the median wall time and the largest peak RSS; returns the
+        last run's report."""
+        walls, peaks, report = [], [], None
+        for n in range(repeat):
+            if before is not None:
+                before(n)
+            wall, kib, done = measure(cmd, root)
+            walls.append(wall)
+            peaks.append(kib)
+            if done.returncode not in (0, 1):
+                print(f"warning: {label} exited {done.returncode}: {done.stderr[-500:]}", file=sys.stderr)
+                report = None
+            else:
+                report = json.loads(done.stdout) if done.stdout.startswith("{") else None
+        rows.append((label, statistics.median(walls), max(peaks), ""))
+        return report
 
     run("`ast.parse` floor, 1 process", [sys.executable, "-c", PARSE_FLOOR, tree])
     run("`ast.parse` floor, 2 processes", [sys.executable, "-c", TWO_PROCESS_FLOOR, tree])
     serial = run("secreview `--jobs 1`, no cache", [*secreview, "--jobs", "1", "--no-cache"])
     cold = run("secreview `--jobs 2`, no cache", [*secreview, "--jobs", "2", "--no-cache"])
     filling = run("secreview `--jobs 2`, empty cache (filling it)",
-                  [*secreview, "--jobs", "2", "--cache-dir", str(cache)])
+                  [*secreview, "--jobs", "2", "--cache-dir", str(cache)],
+                  before=lambda _: shutil.rmtree(cache, ignore_errors=True))
     warm = run("secreview warm cache, nothing changed", [*secreview, "--jobs", "2", "--cache-dir", str(cache)])
     if args.ray:
         run("secreview `--executor ray`, starting a local instance", [*secreview, "--executor", "ray", "--no-cache"])
@@ -131,20 +148,23 @@ def main() -> int:
                            [*secreview, "--executor", "ray", "--ray-address", address, "--no-cache"])
             del os.environ["RAY_AUTH_MODE"]
             subprocess.run(["ray", "stop", "--force"], capture_output=True, timeout=120)
-    # One edit to test code, then one to the project's own code: the first
-    # leaves every file with taint facts as it was, the second does not.
+    # Edits to test code, then to the project's own code (a new function
+    # appended before each run): the first leave every file with taint facts
+    # as it was, the second do not.
     edits = [max((p for p in files if is_test_path(str(p.relative_to(root)))), key=lambda p: p.stat().st_size),
              max((p for p in files if not is_test_path(str(p.relative_to(root)))), key=lambda p: p.stat().st_size)]
     edited = []
     for path in edits:
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write("\n\ndef _bench_edit(value):\n    return value\n")
+        def append(n: int, path: Path = path) -> None:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(f"\n\ndef _bench_edit_{n}(value):\n    return value\n")
+
         kind = "test code" if is_test_path(str(path.relative_to(root))) else "project code"
         edited.append((kind, run(f"secreview warm cache, `{path.relative_to(root)}` ({kind}) edited",
-                                 [*secreview, "--jobs", "2", "--cache-dir", str(cache)])))
+                                 [*secreview, "--jobs", "2", "--cache-dir", str(cache)], before=append)))
     bandit = shutil.which("bandit")
     if bandit:
-        run("Bandit", [bandit, "-r", tree, "-f", "json", "-q"])
+        run("Bandit", [bandit, "-r", tree, "-f", "json", "-q"], repeat=1)  # slow, and only a reference
 
     compared = [cold, filling, warm] + ([ray_cold] if args.ray and address else [])
     same = all(r is not None and r["findings"] == serial["findings"] for r in compared) if serial else False
@@ -153,7 +173,8 @@ def main() -> int:
     floor2 = by_label["`ast.parse` floor, 2 processes"][0]
     cold_wall = by_label["secreview `--jobs 2`, no cache"][0]
     print(f"### Scale: `{tree}` ({len(files):,} files, {lines:,} lines)\n")
-    print(f"CPython {platform.python_version()}, {os.cpu_count()} CPU(s); each run in its own process, one run.\n")
+    print(f"CPython {platform.python_version()}, {os.cpu_count()} CPU(s); each run in its own process; the median "
+          f"of {args.repeat} runs (Bandit: one run), and the largest peak RSS.\n")
     print("| run | wall (s) | vs 1-process floor | vs 2-process floor | vs cold `--jobs 2` | peak RSS (MiB) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for label, wall, kib, _ in rows:

@@ -542,10 +542,12 @@ def _solve(with_facts: list[tuple[SourceFile, str | None, FileResult]], config: 
         if result.taint is None:  # damaged in the cache: from the file again, and stored again
             again = review_file(source, select_rules(config), config, taint)
             result.taint = again.taint
-            if cache is not None and key is not None:
+            if cache is not None and key is not None and again.taint is not None:
                 cache.stage(key, again)
         if result.taint is not None:
             facts.append(result.taint)
+        else:  # the file changed or broke meanwhile: this solution is not the one `solution` names
+            solution = None
     with _without_cycle_collector():
         solved = solve(facts, quiet)
     if keyed and solution is not None:
