@@ -152,11 +152,12 @@ class _Solver:
                     changed |= self.reach(function, site, mapped, sinks)
         if function.qualname.endswith(".<module>"):
             changed |= self.update_globals(function, memo)
-        old_ret = self.ret.get(name, EMPTY)
-        old_sinks = self.sinks.get(name, {})
-        old_items = self.ret_items.get(name)
-        if old_ret.keys() != returns.keys() or _sink_keys(old_sinks) != _sink_keys(sinks) or (
-                items is not None and (old_items is None or [i.keys() for i in old_items] != [i.keys() for i in items])):
+        # Callers look again when anything in the summary changed, a shorter
+        # trace included: the fixpoint then does not depend on the order in
+        # which functions were evaluated (a caller never keeps a trace its
+        # callee has since improved on).
+        if self.ret.get(name, EMPTY) != returns or _sink_labels(self.sinks.get(name, {})) != _sink_labels(sinks) \
+                or (items is not None and self.ret_items.get(name) != items):
             changed |= self.callers.get(name, set())
         if items is not None:
             self.ret_items[name] = items
@@ -425,5 +426,5 @@ def _put(out: Labels, key: tuple, trace: tuple[TraceStep, ...]) -> None:
         out[key] = trace
 
 
-def _sink_keys(sinks: dict[tuple, tuple[SinkSite, Labels]]) -> set:
-    return {(key, label) for key, (_, labels) in sinks.items() for label in labels}
+def _sink_labels(sinks: dict[tuple, tuple[SinkSite, Labels]]) -> dict[tuple, Labels]:
+    return {key: labels for key, (_, labels) in sinks.items()}
