@@ -19,8 +19,9 @@ Measures, each in a fresh process (wall time and peak RSS of that process):
 - Bandit on the same tree, when installed.
 
 Prints a Markdown section for docs/benchmarks.md, with the ratios the scale
-targets are stated in. Each measurement is the median of `--repeat` runs
-(the machines here are noisy): compare ratios, not seconds, across runs.
+targets are stated in. The measurements run in `--repeat` rounds (each once
+per round, so a slow spell of a shared machine weighs on all alike), and
+each row is the median of its runs: compare ratios, not seconds, across runs.
 """
 
 from __future__ import annotations
@@ -107,74 +108,79 @@ def main() -> int:
     shutil.rmtree(cache, ignore_errors=True)
 
     secreview = [sys.executable, "-c", "from secreview.cli import main; main()", "review", tree, "-q", "-f", "json"]
-    rows: list[tuple[str, float, int, str]] = []
+    walls: dict[str, list[float]] = {}
+    peaks: dict[str, int] = {}
+    reports: dict[str, dict | None] = {}
 
-    def run(label: str, cmd: list[str], repeat: int = args.repeat,
-            before: Callable[[int], None] | None = None) -> dict | None:
-        """`cmd` run `repeat` times (after `before(n)` each time): the row
-        takes the median wall time and the largest peak RSS; returns the
-        last run's report."""
-        walls, peaks, report = [], [], None
-        for n in range(repeat):
-            if before is not None:
-                before(n)
-            wall, kib, done = measure(cmd, root)
-            walls.append(wall)
-            peaks.append(kib)
-            if done.returncode not in (0, 1):
-                print(f"warning: {label} exited {done.returncode}: {done.stderr[-500:]}", file=sys.stderr)
-                report = None
-            else:
-                report = json.loads(done.stdout) if done.stdout.startswith("{") else None
-        rows.append((label, statistics.median(walls), max(peaks), ""))
-        return report
+    def run(label: str, cmd: list[str]) -> None:
+        """One run of `cmd`: its wall time and peak RSS are added to the
+        row `label`, and its report kept (the last round's is compared)."""
+        wall, kib, done = measure(cmd, root)
+        walls.setdefault(label, []).append(wall)
+        peaks[label] = max(peaks.get(label, 0), kib)
+        if done.returncode not in (0, 1):
+            print(f"warning: {label} exited {done.returncode}: {done.stderr[-500:]}", file=sys.stderr)
+            reports[label] = None
+        else:
+            reports[label] = json.loads(done.stdout) if done.stdout.startswith("{") else None
 
-    run("`ast.parse` floor, 1 process", [sys.executable, "-c", PARSE_FLOOR, tree])
-    run("`ast.parse` floor, 2 processes", [sys.executable, "-c", TWO_PROCESS_FLOOR, tree])
-    serial = run("secreview `--jobs 1`, no cache", [*secreview, "--jobs", "1", "--no-cache"])
-    cold = run("secreview `--jobs 2`, no cache", [*secreview, "--jobs", "2", "--no-cache"])
-    filling = run("secreview `--jobs 2`, empty cache (filling it)",
-                  [*secreview, "--jobs", "2", "--cache-dir", str(cache)],
-                  before=lambda _: shutil.rmtree(cache, ignore_errors=True))
-    warm = run("secreview warm cache, nothing changed", [*secreview, "--jobs", "2", "--cache-dir", str(cache)])
-    if args.ray:
-        run("secreview `--executor ray`, starting a local instance", [*secreview, "--executor", "ray", "--no-cache"])
-        address = start_ray(root)
-        if address:
-            # Such a cluster requires its token (Ray 2.59 on): the review reads
-            # it from ~/.ray/auth_token, where `ray start` left it.
-            os.environ["RAY_AUTH_MODE"] = "token"
-            ray_cold = run("secreview `--executor ray` on a running local instance",
-                           [*secreview, "--executor", "ray", "--ray-address", address, "--no-cache"])
-            del os.environ["RAY_AUTH_MODE"]
-            subprocess.run(["ray", "stop", "--force"], capture_output=True, timeout=120)
+    serial, cold, filling, warm = ("secreview `--jobs 1`, no cache", "secreview `--jobs 2`, no cache",
+                                   "secreview `--jobs 2`, empty cache (filling it)",
+                                   "secreview warm cache, nothing changed")
+    ray_started, ray_running = ("secreview `--executor ray`, starting a local instance",
+                                "secreview `--executor ray` on a running local instance")
     # Edits to test code, then to the project's own code (a new function
     # appended before each run): the first leave every file with taint facts
     # as it was, the second do not.
-    edits = [max((p for p in files if is_test_path(str(p.relative_to(root)))), key=lambda p: p.stat().st_size),
-             max((p for p in files if not is_test_path(str(p.relative_to(root)))), key=lambda p: p.stat().st_size)]
-    edited = []
-    for path in edits:
-        def append(n: int, path: Path = path) -> None:
+    edits = [max((p for p in files if is_test_path(str(p.relative_to(root))) == test), key=lambda p: p.stat().st_size,
+                 default=None) for test in (True, False)]
+    edit_rows = [(path, "test code" if is_test_path(str(path.relative_to(root))) else "project code")
+                 for path in edits if path is not None]
+    address = None
+    # Rounds: every measurement once per round, so a slow spell of a shared
+    # machine weighs on all of them alike; each row is the median of its runs.
+    for round_ in range(args.repeat):
+        run("`ast.parse` floor, 1 process", [sys.executable, "-c", PARSE_FLOOR, tree])
+        run("`ast.parse` floor, 2 processes", [sys.executable, "-c", TWO_PROCESS_FLOOR, tree])
+        run(serial, [*secreview, "--jobs", "1", "--no-cache"])
+        run(cold, [*secreview, "--jobs", "2", "--no-cache"])
+        shutil.rmtree(cache, ignore_errors=True)
+        run(filling, [*secreview, "--jobs", "2", "--cache-dir", str(cache)])
+        run(warm, [*secreview, "--jobs", "2", "--cache-dir", str(cache)])
+        if args.ray and shutil.which("ray"):
+            subprocess.run(["ray", "stop", "--force"], capture_output=True, timeout=120)  # none to attach to
+            run(ray_started, [*secreview, "--executor", "ray", "--no-cache"])
+            address = start_ray(root)
+            if address:
+                # Such a cluster requires its token (Ray 2.59 on): the review
+                # reads it from ~/.ray/auth_token, where `ray start` left it.
+                os.environ["RAY_AUTH_MODE"] = "token"
+                run(ray_running, [*secreview, "--executor", "ray", "--ray-address", address, "--no-cache"])
+                del os.environ["RAY_AUTH_MODE"]
+                subprocess.run(["ray", "stop", "--force"], capture_output=True, timeout=120)
+        for path, kind in edit_rows:
             with path.open("a", encoding="utf-8") as handle:
-                handle.write(f"\n\ndef _bench_edit_{n}(value):\n    return value\n")
-
-        kind = "test code" if is_test_path(str(path.relative_to(root))) else "project code"
-        edited.append((kind, run(f"secreview warm cache, `{path.relative_to(root)}` ({kind}) edited",
-                                 [*secreview, "--jobs", "2", "--cache-dir", str(cache)], before=append)))
+                handle.write(f"\n\ndef _bench_edit_{round_}(value):\n    return value\n")
+            run(f"secreview warm cache, `{path.relative_to(root)}` ({kind}) edited",
+                [*secreview, "--jobs", "2", "--cache-dir", str(cache)])
     bandit = shutil.which("bandit")
     if bandit:
-        run("Bandit", [bandit, "-r", tree, "-f", "json", "-q"], repeat=1)  # slow, and only a reference
+        run("Bandit", [bandit, "-r", tree, "-f", "json", "-q"])  # once: slow, and only a reference
+    rows = [(label, statistics.median(times), peaks[label], "") for label, times in walls.items()]
+    edited = [(kind, reports[f"secreview warm cache, `{path.relative_to(root)}` ({kind}) edited"])
+              for path, kind in edit_rows]
 
-    compared = [cold, filling, warm] + ([ray_cold] if args.ray and address else [])
-    same = all(r is not None and r["findings"] == serial["findings"] for r in compared) if serial else False
+    compared = [reports[cold], reports[filling], reports[warm]] + ([reports.get(ray_running)] if address else [])
+    same = reports[serial] is not None and all(r is not None and r["findings"] == reports[serial]["findings"]
+                                               for r in compared)
     by_label = {label: (wall, kib) for label, wall, kib, _ in rows}
     floor1 = by_label["`ast.parse` floor, 1 process"][0]
     floor2 = by_label["`ast.parse` floor, 2 processes"][0]
     cold_wall = by_label["secreview `--jobs 2`, no cache"][0]
     print(f"### Scale: `{tree}` ({len(files):,} files, {lines:,} lines)\n")
-    print(f"CPython {platform.python_version()}, {os.cpu_count()} CPU(s); each run in its own process; the median "
-          f"of {args.repeat} runs (Bandit: one run), and the largest peak RSS.\n")
+    print(f"CPython {platform.python_version()}, {os.cpu_count()} CPU(s); each run in its own process; "
+          f"{args.repeat} rounds of every measurement, each row the median of its runs (Bandit: one run) "
+          "and the largest peak RSS.\n")
     print("| run | wall (s) | vs 1-process floor | vs 2-process floor | vs cold `--jobs 2` | peak RSS (MiB) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for label, wall, kib, _ in rows:
