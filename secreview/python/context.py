@@ -98,21 +98,28 @@ def count_functions(tree: ast.AST, lines: list[str]) -> int:
     around them only where a line of theirs says `lambda`."""
     lambda_lines = [number for number, line in enumerate(lines, start=1) if "lambda" in line]
     count = 0
-    stack = [tree]
     definitions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    for _, _, block in statement_blocks(tree):
+        for statement in block:
+            if isinstance(statement, definitions):
+                count += 1
+            if lambda_lines:
+                count += _lambdas_outside_blocks(statement, lambda_lines)
+    return count
+
+
+def statement_blocks(tree: ast.AST) -> Iterator[tuple[ast.AST, str, list[ast.AST]]]:
+    """(owner, field, statements) for every block of statements under
+    `tree` (a body, an `else`, the clauses of a `try` or a `match`), walking
+    only statements: a fraction of the nodes a full walk visits."""
+    stack = [tree]
     while stack:
         node = stack.pop()
-        if lambda_lines and node is not tree:
-            count += _lambdas_outside_blocks(node, lambda_lines)
         for name in BLOCK_FIELDS:
             block = getattr(node, name, None)
             if block.__class__ is list:
-                for child in block:
-                    if isinstance(child, definitions):
-                        count += 1
-                    if lambda_lines or child.__class__ in COMPOUND:
-                        stack.append(child)
-    return count
+                yield node, name, block
+                stack.extend(child for child in block if child.__class__ in COMPOUND)
 
 
 # The fields of statements (and of `except` and `case` clauses) that hold

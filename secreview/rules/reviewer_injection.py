@@ -67,7 +67,7 @@ from dataclasses import dataclass
 from typing import Iterator, Literal
 
 from secreview.model import Confidence, Finding, Fix, Severity
-from secreview.python.context import BLOCK_FIELDS, COMPOUND, FileContext
+from secreview.python.context import FileContext, statement_blocks
 from secreview.rules.base import Rule, character_column, lazy_compile
 
 _I = re.IGNORECASE
@@ -474,22 +474,13 @@ def string_statements(ctx: FileContext) -> list[tuple[ast.Constant, str, bool]]:
                 found.append((value, value.value, docstring))
         found.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
         return found
-    stack: list[ast.AST] = [ctx.tree]
-    while stack:
-        node = stack.pop()
-        owner = isinstance(node, _DOCUMENTED)
-        for name in BLOCK_FIELDS:
-            block = getattr(node, name, None)
-            if block.__class__ is not list:
-                continue
-            for index, statement in enumerate(block):
-                kind = statement.__class__
-                if kind is ast.Expr:
-                    value = statement.value
-                    if value.__class__ is ast.Constant and isinstance(value.value, str):
-                        found.append((value, value.value, owner and name == "body" and index == 0))
-                elif kind in COMPOUND:
-                    stack.append(statement)
+    for owner, name, block in statement_blocks(ctx.tree):
+        documented = name == "body" and isinstance(owner, _DOCUMENTED)
+        for index, statement in enumerate(block):
+            if statement.__class__ is ast.Expr:
+                value = statement.value  # type: ignore[attr-defined]
+                if value.__class__ is ast.Constant and isinstance(value.value, str):
+                    found.append((value, value.value, documented and index == 0))
     found.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
     return found
 
