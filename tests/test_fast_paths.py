@@ -14,7 +14,7 @@ from secreview.config import Config
 from secreview.engine import analyse_module, select_rules
 from secreview.python.context import FileContext, count_functions
 from secreview.python.source import _comments, comments_from_tree, parse_source
-from secreview.rules.base import has_word
+from secreview.rules.base import has_word, names_member
 
 TRICKY = {
     "hash in strings": '''
@@ -186,3 +186,22 @@ def test_a_test_file_no_rule_needs_is_not_indexed():
 def test_rules_with_needles_still_report_in_test_files(source, expected):
     findings, _ = _review(source, "tests/test_x.py")
     assert findings == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("import os\nos.system(x)", True),
+    ("import os as o\no.system(x)", True),
+    ("from os import system as run\nrun(x)", True),
+    ("from os import (\n    path,\n    system,\n)\n", True),
+    ("from os import path, \\\n    system\n", True),
+    ("import os\nos.\\\n    system(x)", True),
+    ("import os\n(os\n .system(x))", True),
+    # Look-alikes: the word in a string, a longer attribute, no module, no import.
+    ("import os\nuri = 'qemu:///system'", False),
+    ("import os\ninstance.system_metadata['x']", False),
+    ("cursor.system(1)", False),
+    ("import os\nimport foo\nsystem = 1", False),
+    ("import os, mysystem", False),
+])
+def test_a_module_function_needle_matches_how_the_qualified_name_can_arise(text, expected):
+    assert names_member(text, "os", "system") is expected

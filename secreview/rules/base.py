@@ -46,8 +46,9 @@ class Rule:
     # need a human to choose the fix).
     mechanical_fixes: ClassVar[bool] = True
     # The rule can report only in a file whose text holds one of these names
-    # as a whole word (the names of the calls it looks at), or all the words
-    # of one of these tuples (a module and a function of it: "os", "system");
+    # as a whole word (the names of the calls it looks at), or one of these
+    # (module, function) pairs as a qualified name can arise: the module
+    # named, and the function as an attribute (`.system`) or in an import;
     # empty: it looks at every file. A file no rule needs is never indexed,
     # which matters most in test code, where few rules run.
     needles: ClassVar[tuple[str | tuple[str, ...], ...]] = ()
@@ -62,7 +63,7 @@ class Rule:
     def may_report(self, text: str) -> bool:
         """False when the rule cannot report anything in a file with this text."""
         return not self.needles or any(
-            has_word(text, needle) if isinstance(needle, str) else all(has_word(text, word) for word in needle)
+            has_word(text, needle) if isinstance(needle, str) else names_member(text, *needle)
             for needle in self.needles)
 
     # ---------------------------------------------------------------- docs
@@ -232,6 +233,44 @@ def has_word(text: str, word: str) -> bool:
             return True
         start = text.find(word, end)
     return False
+
+
+def names_member(text: str, module: str, function: str) -> bool:
+    """The text can name `module.function`: the module is named, and the
+    function is written as an attribute or imported by name (how a file
+    reaches `os.system`: `os.system(...)`, `import os as o; o.system(...)`,
+    `from os import system`)."""
+    if not has_word(text, module):
+        return False
+    start = text.find(function)
+    while start >= 0:
+        end = start + len(function)
+        if not (end < len(text) and _identifier_char(text[end])) and not (start and _identifier_char(text[start - 1])):
+            if text[max(0, start - 64):start].rstrip(" \t\r\n\\").endswith(".") or _in_import(text, start):
+                return True
+        start = text.find(function, end)
+    return False
+
+
+def _in_import(text: str, position: int) -> bool:
+    """`position` is in the list of names of an import statement: after
+    `import`, past names, commas and blanks only, and past a line end only
+    inside parentheses or after a backslash."""
+    begin = text.rfind("import", max(0, position - 2000), position)
+    if begin < 0:
+        return False
+    parenthesised, previous = False, ""
+    for char in text[begin + 6:position]:
+        if char == "(":
+            parenthesised = True
+        elif char == "\n":
+            if not parenthesised and previous != "\\":
+                return False
+        elif not (char.isalnum() or char in "_ \t,)\\"):
+            return False
+        if char != "\r":
+            previous = char
+    return True
 
 
 def _identifier_char(char: str) -> bool:

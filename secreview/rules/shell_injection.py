@@ -51,7 +51,7 @@ from typing import Iterator
 
 from secreview.model import Confidence, Finding, Fix, Severity
 from secreview.python.context import FileContext, end_of, start_of
-from secreview.rules.base import Rule, looks_untrusted, origin_trace
+from secreview.rules.base import Rule, has_word, looks_untrusted, origin_trace
 
 # Callees that always run their first argument through a shell.
 _ALWAYS_SHELL = frozenset({
@@ -76,13 +76,17 @@ class ShellInjection(Rule):
     cwe = (78,)
     severity = Severity.HIGH
     bandit_ids = ("B602", "B604", "B605", "B609")
-    # The modules and functions it looks at (`shell=` for subprocess's): a
-    # qualified name comes from an import, so the module is named in the file.
-    needles = tuple(sorted({tuple(name.split(".")) for name in _ALWAYS_SHELL} | {("subprocess", "shell")}))
+    # The functions that always use a shell, as (module, function).
+    needles = tuple(sorted(tuple(name.split(".")) for name in _ALWAYS_SHELL))
     taint_kinds = ("shell",)
     impact = "can run programs of their choosing with the service's privileges"
     fix_description = ("Pass an argument list without a shell (`subprocess.run([prog, arg], check=True)`) and "
                        "choose the program from a fixed set; quote with `shlex.quote()` only if a shell is unavoidable.")
+
+    def may_report(self, text: str) -> bool:
+        # Or subprocess's functions with `shell=` (written as a keyword, or
+        # as a key of the keywords passed).
+        return super().may_report(text) or (has_word(text, "subprocess") and has_word(text, "shell"))
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         for call, name in ctx.calls_ending(*_CALLEE_NAMES):
