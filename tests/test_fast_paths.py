@@ -196,6 +196,9 @@ def test_rules_with_needles_still_report_in_test_files(source, expected):
     ("from os import path, \\\n    system\n", True),
     ("import os\nos.\\\n    system(x)", True),
     ("import os\n(os\n .system(x))", True),
+    # Comments inside a parenthesised import list (one saying "import").
+    ("from os import (  # noqa\n    system)\n", True),
+    ("from os import (path,  # see the import docs\n    system)\n", True),
     # Look-alikes: the word in a string, a longer attribute, no module, no import.
     ("import os\nuri = 'qemu:///system'", False),
     ("import os\ninstance.system_metadata['x']", False),

@@ -253,14 +253,31 @@ def names_member(text: str, module: str, function: str) -> bool:
 
 
 def _in_import(text: str, position: int) -> bool:
-    """`position` is in the list of names of an import statement: after
-    `import`, past names, commas and blanks only, and past a line end only
-    inside parentheses or after a backslash."""
-    begin = text.rfind("import", max(0, position - 2000), position)
-    if begin < 0:
-        return False
-    parenthesised, previous = False, ""
-    for char in text[begin + 6:position]:
+    """`position` is in the list of names of an import statement: after the
+    keyword `import`, past names, commas, blanks and comments only, and past
+    a line end only inside parentheses or after a backslash. Each `import`
+    before it is tried, nearest first (one may stand in a comment of the list)."""
+    end = position
+    while True:
+        begin = text.rfind("import", 0, end)
+        if begin < 0:
+            return False
+        end = begin
+        if (begin and _identifier_char(text[begin - 1])) or _identifier_char(text[begin + 6]):
+            continue  # part of a longer word
+        if _names_only(text, begin + 6, position):
+            return True
+
+
+def _names_only(text: str, start: int, stop: int) -> bool:
+    parenthesised, previous, index = False, "", start
+    while index < stop:
+        char = text[index]
+        if char == "#":  # a comment: to the end of its line
+            index = text.find("\n", index, stop)
+            if index < 0:
+                return False
+            continue
         if char == "(":
             parenthesised = True
         elif char == "\n":
@@ -270,6 +287,7 @@ def _in_import(text: str, position: int) -> bool:
             return False
         if char != "\r":
             previous = char
+        index += 1
     return True
 
 
