@@ -416,6 +416,9 @@ class LocalExecutor:
 
 # A worker process killed (out of memory, a signal) or crashed breaks the
 # pool: the files not done yet go to a new pool, this many times in all.
+# (CPython's pool cannot tell when a worker dies in the middle of sending a
+# result: it then waits for the rest of the message. Per-worker pipes would
+# close that gap.)
 POOL_ATTEMPTS = 3
 WORKER_STOPPED = ("the worker process reviewing it stopped abruptly (killed, out of memory, or crashed) "
                   f"{POOL_ATTEMPTS} times; not analysed")

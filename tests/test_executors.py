@@ -11,11 +11,8 @@ import os
 import pkgutil
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -26,7 +23,7 @@ import ray
 
 import secreview
 import secreview.engine as engine_module
-from conftest import SAFE, WEAK, secreview_command, write
+from conftest import SAFE, WEAK, write
 from secreview.config import Config
 from secreview.engine import Executor, FileResult, LocalExecutor, ReviewError, TaintSetup, in_order, largest_first, review
 from secreview.executors import QUIET_RETRIES, ExecutorError, RayExecutor, ray_as_completed, ray_map
@@ -284,42 +281,3 @@ def _taint_setup() -> TaintSetup:
     from secreview.taint import ProjectModules, load_models
 
     return TaintSetup(load_models(()), ProjectModules(()), {})
-
-
-def test_a_killed_worker_process_does_not_change_the_review(tmp_path: Path) -> None:
-    root = tmp_path / "many"
-    for n in range(400):
-        write(root, f"pkg/mod{n:03d}.py", WEAK + "".join(f"\n\ndef helper_{n}_{k}(v):\n    return [v] * {k}\n"
-                                                            for k in range(150)))
-    expected = subprocess.run([*secreview_command(), "review", "-q", "-f", "json", "--no-cache", "--jobs", "1", "."],
-                              cwd=root, capture_output=True, text=True, timeout=600)
-    process = subprocess.Popen([*secreview_command(), "review", "-q", "-f", "json", "--no-cache", "--jobs", "2", "."],
-                               cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    killed = _kill_a_worker(process.pid, deadline=time.monotonic() + 60)
-    out, err = process.communicate(timeout=600)
-    assert killed, "no worker process to kill"
-    assert (process.returncode, err) == (expected.returncode, "")
-    got, want = json.loads(out), json.loads(expected.stdout)
-    for data in (got, want):
-        data["stats"].pop("seconds")
-    assert got == want and len(got["findings"]) == 400
-
-
-def _kill_a_worker(parent: int, deadline: float) -> bool:
-    """SIGKILL one worker process of `parent` once it is reviewing files
-    (it has used more CPU time than starting up takes)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    while time.monotonic() < deadline:
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                fields = (entry / "stat").read_text().rpartition(")")[2].split()
-                command = (entry / "cmdline").read_bytes()
-                if int(fields[1]) == parent and b"spawn_main" in command and int(fields[11]) / ticks > 1.0:
-                    os.kill(int(entry.name), signal.SIGKILL)
-                    return True
-            except (OSError, IndexError, ValueError):
-                continue  # gone meanwhile
-        time.sleep(0.02)
-    return False
