@@ -351,7 +351,7 @@ def review(
         if result.suppressions:
             file_suppressions[result.path] = result.suppressions
     try:
-        solved = _solve(with_facts, config, taint, cache, review_key)
+        solved = _solve(with_facts, rules, config, taint, cache, review_key)
         flows, covered = _flow_findings(solved, rules, file_suppressions, stats)
     except Exception as exc:  # a defect in the engine must not end the review, nor pass as clean
         flows, covered = [], set()
@@ -520,8 +520,8 @@ def _cached_or_fresh(files: list[SourceFile], config: Config, taint: TaintSetup,
         yield key, result
 
 
-def _solve(with_facts: list[tuple[SourceFile, str | None, FileResult]], config: Config, taint: TaintSetup,
-           cache: "ResultCache | None", review_key: str | None) -> TaintResult:
+def _solve(with_facts: list[tuple[SourceFile, str | None, FileResult]], rules: list[Rule], config: Config,
+           taint: TaintSetup, cache: "ResultCache | None", review_key: str | None) -> TaintResult:
     """The project-wide taint step over the files with facts. With a cache:
     its stored result when none of those files changed, else solved from
     the facts (read from the cache for unchanged files) and stored."""
@@ -543,7 +543,7 @@ def _solve(with_facts: list[tuple[SourceFile, str | None, FileResult]], config: 
         if result.taint is None:
             result.taint = loaded.get(key) if key is not None else None
         if result.taint is None:  # damaged in the cache: from the file again, and stored again
-            again = review_file(source, select_rules(config), config, taint)
+            again = review_file(source, rules, config, taint)
             result.taint = again.taint
             if cache is not None and key is not None and again.taint is not None:
                 cache.stage(key, again)

@@ -39,8 +39,8 @@ class ParsedModule:
 
     @property
     def comments(self) -> dict[int, str]:
-        """Line number -> comment text; tokenised on first use only (most
-        files have no finding, so their comments are never needed)."""
+        """Line number -> comment text; read on first use only (most files
+        have no finding, so their comments are never needed)."""
         if self._comments is None:
             if self.used_fallback:  # a tree from the fallback parser: ask the tokenizer
                 self._comments = _comments(self.text, self.lines)

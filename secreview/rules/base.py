@@ -226,13 +226,17 @@ def origin_trace(ctx: FileContext, parts: list[ast.AST]) -> tuple[list[TraceStep
 
 def has_word(text: str, word: str) -> bool:
     """`word` occurs in `text` as a whole identifier (`exec`, not `execute`)."""
+    return next(_word_starts(text, word), None) is not None
+
+
+def _word_starts(text: str, word: str) -> Iterator[int]:
+    """Where `word` starts in `text` as a whole identifier."""
     start = text.find(word)
     while start >= 0:
         end = start + len(word)
         if not (start and _identifier_char(text[start - 1])) and not (end < len(text) and _identifier_char(text[end])):
-            return True
+            yield start
         start = text.find(word, end)
-    return False
 
 
 def names_member(text: str, module: str, function: str) -> bool:
@@ -240,16 +244,9 @@ def names_member(text: str, module: str, function: str) -> bool:
     function is written as an attribute or imported by name (how a file
     reaches `os.system`: `os.system(...)`, `import os as o; o.system(...)`,
     `from os import system`)."""
-    if not has_word(text, module):
-        return False
-    start = text.find(function)
-    while start >= 0:
-        end = start + len(function)
-        if not (end < len(text) and _identifier_char(text[end])) and not (start and _identifier_char(text[start - 1])):
-            if text[max(0, start - 64):start].rstrip(" \t\r\n\\").endswith(".") or _in_import(text, start):
-                return True
-        start = text.find(function, end)
-    return False
+    return has_word(text, module) and any(
+        text[max(0, start - 64):start].rstrip(" \t\r\n\\").endswith(".") or _in_import(text, start)
+        for start in _word_starts(text, function))
 
 
 def _in_import(text: str, position: int) -> bool:

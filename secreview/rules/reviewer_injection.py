@@ -422,7 +422,7 @@ class TextUnit:
 
 
 # The text after a "#" to the end of its line: every comment, and the few
-# strings that hold a "#". Only files where it may instruct are tokenised.
+# strings that hold a "#". Comments are read only where it may instruct.
 COMMENT_TAIL = lazy_compile(r"#[^\r\n]*")
 _LINE_END = lazy_compile(r"\r\n|\r|\n")
 _OPENING_QUOTE = lazy_compile(r"^[rRuUbBfF]{0,2}(\"\"\"|'''|\"|')")
@@ -612,7 +612,7 @@ class ReviewerInjection(Rule):
         tails = "\n".join(COMMENT_TAIL.findall(ctx.module.text))
         heads = heads_in(f"{strings}\n{tails}".lower())  # looked up once per file
         units = list(string_units(ctx, literals, heads)) if may_instruct(strings, heads) else []
-        # Tokenising is the expensive part: only when some comment may instruct.
+        # Reading the comments is the expensive part: only when one may instruct.
         if may_instruct(tails, heads):
             units.extend(comment_blocks(ctx))
         for unit in sorted(units, key=lambda u: u.lines[0]):
