@@ -14,7 +14,10 @@ A file's taint facts are stored beside its result, and read only when the
 project-wide taint step must run again. That step's own result is kept
 too, keyed by the review and the keys of every file with facts: when no
 such file changed (nothing changed, or only files without facts, such as
-most test code), the previous solution is reused as it is.
+most test code), the previous solution is reused as it is. The solver's
+working state is kept as well (the latest few, one per project and
+settings), so after an edit only what the edited files reach is solved
+again (`secreview.taint.solve.resume`).
 
 The cache never decides a review's outcome: it survives concurrent runs
 (SQLite in WAL mode, with a busy timeout), a killed run (transactions are
@@ -40,7 +43,7 @@ if TYPE_CHECKING:
     from secreview.config import Config
     from secreview.engine import FileResult, TaintSetup
     from secreview.taint import ModuleFacts
-    from secreview.taint.solve import TaintResult
+    from secreview.taint.solve import SolverState, StateDelta, TaintResult
     from secreview.targets.paths import SourceFile
 
 FILE_NAME = "results.sqlite"
@@ -48,9 +51,14 @@ FILE_NAME = "results.sqlite"
 # the package hash would not catch (it catches every source change).
 FORMAT = 2
 KEEP_SOLUTIONS = 16  # taint-step results kept (each is one state of one project)
+KEEP_STATES = 4  # taint-solver states kept (one per project and review settings)
+MAX_STEPS = 8  # changes stored on top of a solver state before it is stored whole again
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS files (key TEXT PRIMARY KEY, value BLOB NOT NULL, facts BLOB, used REAL NOT NULL)",
     "CREATE TABLE IF NOT EXISTS solutions (key TEXT PRIMARY KEY, value BLOB NOT NULL, used REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS states (key TEXT PRIMARY KEY, value BLOB NOT NULL, used REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS state_steps (key TEXT NOT NULL, step INTEGER NOT NULL, value BLOB NOT NULL, "
+    "PRIMARY KEY (key, step))",
     "DROP TABLE IF EXISTS results",  # format 1
 )
 
@@ -122,6 +130,12 @@ def solution_key(review: str, files: "Iterable[tuple[str, str]]", include_tests:
     return digest.hexdigest()
 
 
+def state_key(review: str, include_tests: bool) -> str:
+    """The key of the taint solver's latest state for one project (the
+    review's key names the project's modules) and settings."""
+    return hashlib.sha256(f"{review}\0state\0{include_tests}".encode()).hexdigest()
+
+
 def _utf8(text: str) -> bytes:
     """Paths may hold undecodable bytes (surrogate escapes): hash them as they are."""
     return text.encode("utf-8", "surrogatepass")
@@ -143,9 +157,11 @@ class ResultCache:
         self.warning: str | None = None
         self.hits = self.misses = self.discarded = 0
         self.solutions_reused = 0  # the taint step's result taken as stored
+        self.solutions_resumed = 0  # the taint step resumed from a stored solver state
         self._db: sqlite3.Connection | None = None
         self._pending: list[tuple[str, bytes, bytes | None, float]] = []
         self._pending_solution: tuple[str, bytes, float] | None = None
+        self._pending_state: tuple[str, int, bytes] | None = None
         try:
             engine_fingerprint()  # secreview's own files must be readable to key anything
             self._db = open_database(self.path)
@@ -181,6 +197,37 @@ class ResultCache:
         found = self._load("SELECT key, value FROM solutions WHERE key IN ({})", [key], table="solutions").get(key)
         self.solutions_reused += found is not None
         return found
+
+    def get_state(self, key: str) -> "tuple[dict[str, str], SolverState, int] | None":
+        """The solver state stored under `key`: the (path -> file key) of the
+        facts it was made from, the state, and how many stored changes
+        (`stage_state` with a delta) it includes. None if absent or damaged
+        (a damaged change is deleted, and the review solves in full)."""
+        from secreview.taint.solve import SolverState, StateDelta, apply_delta
+
+        found = self._load("SELECT key, value FROM states WHERE key IN ({})", [key], table="states").get(key)
+        if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], SolverState)) \
+                or self._db is None:
+            return None
+        files, state = found
+        step = 0
+        try:
+            for number, value in self._db.execute(
+                    "SELECT step, value FROM state_steps WHERE key = ? ORDER BY step", (key,)).fetchall():
+                try:
+                    files, delta = pickle.loads(value)
+                    if number != step + 1 or not isinstance(delta, StateDelta):
+                        raise ValueError(f"step {number} after {step}")
+                    apply_delta(state, delta)
+                except Exception:  # noqa: BLE001 - any damage means: solve in full
+                    self.discarded += 1
+                    self._db.execute("DELETE FROM state_steps WHERE key = ? AND step >= ?", (key, number))
+                    return None
+                step = number
+        except sqlite3.Error as exc:
+            self._fail("cannot be read", exc)
+            return None
+        return files, state, step
 
     def _load(self, query: str, keys: list[str], table: str = "files") -> dict:
         if self._db is None or not keys:
@@ -228,12 +275,33 @@ class ResultCache:
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
             self._fail("cannot store a result", exc)
 
+    def stage_state(self, key: str, files: dict[str, str], state: "SolverState",
+                    delta: "tuple[int, StateDelta] | None" = None) -> None:
+        """Remember the solver's state after a solve of the facts `files`
+        names. With `delta` (the step of the state it resumed from, and what
+        it changed), only the change is stored, unless `MAX_STEPS` are
+        already stored on top of the state; if another run stored a step
+        meanwhile, nothing is (the stored state stays valid for the files
+        it names)."""
+        if self._db is None:
+            return
+        try:
+            if delta is not None and delta[0] < MAX_STEPS:
+                step, change = delta
+                value = pickle.dumps((files, change), protocol=pickle.HIGHEST_PROTOCOL)
+                self._pending_state = (key, step + 1, value)
+            else:
+                self._pending_state = (key, 0, pickle.dumps((files, state), protocol=pickle.HIGHEST_PROTOCOL))
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
+            self._fail("cannot store a result", exc)
+
     def flush(self) -> None:
         """Write what was staged in one transaction: all of it or, on
         failure (a full disk), none."""
         rows, self._pending = self._pending, []
         solution, self._pending_solution = self._pending_solution, None
-        if self._db is None or not (rows or solution):
+        state, self._pending_state = self._pending_state, None
+        if self._db is None or not (rows or solution or state):
             return
         try:
             with self._db:
@@ -244,8 +312,24 @@ class ResultCache:
                     # One per state of a project's code: keep the latest few.
                     self._db.execute("DELETE FROM solutions WHERE key NOT IN "
                                      "(SELECT key FROM solutions ORDER BY used DESC LIMIT ?)", (KEEP_SOLUTIONS,))
+                if state is not None:
+                    self._write_state(*state)
         except sqlite3.Error as exc:
             self._fail("cannot be written", exc)
+
+    def _write_state(self, key: str, step: int, value: bytes) -> None:
+        assert self._db is not None
+        if step == 0:
+            self._db.execute("INSERT OR REPLACE INTO states VALUES (?, ?, ?)", (key, value, time.time()))
+            self._db.execute("DELETE FROM state_steps WHERE key = ?", (key,))
+            self._db.execute("DELETE FROM states WHERE key NOT IN "
+                             "(SELECT key FROM states ORDER BY used DESC LIMIT ?)", (KEEP_STATES,))
+            self._db.execute("DELETE FROM state_steps WHERE key NOT IN (SELECT key FROM states)")
+            return
+        stored = self._db.execute("SELECT COUNT(*) FROM state_steps WHERE key = ?", (key,)).fetchone()[0]
+        if stored == step - 1 and self._db.execute("SELECT 1 FROM states WHERE key = ?", (key,)).fetchone():
+            self._db.execute("INSERT INTO state_steps VALUES (?, ?, ?)", (key, step, value))
+            self._db.execute("UPDATE states SET used = ? WHERE key = ?", (time.time(), key))
 
     def close(self) -> None:
         close_quietly(self._db)

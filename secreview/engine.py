@@ -18,7 +18,7 @@ from secreview.python.context import FileContext
 from secreview.python.source import ParsedModule, SourceError, parse_source, read_source
 from secreview.rules import Rule, all_rules
 from secreview.taint import ModelError, Models, ModuleFacts, ProjectModules, extract, load_models, module_name, solve
-from secreview.taint.solve import TaintResult
+from secreview.taint.solve import Declined, SolverState, StateDelta, TaintResult, resume, solve_with_state
 from secreview.targets.paths import SourceFile, discover, review_root
 from secreview.triage.suppress import Suppression, find_suppression, may_hold_suppressions, suppressions
 from secreview.triage.testcode import is_test_path
@@ -523,39 +523,97 @@ def _cached_or_fresh(files: list[SourceFile], config: Config, taint: TaintSetup,
 def _solve(with_facts: list[tuple[SourceFile, str | None, FileResult]], rules: list[Rule], config: Config,
            taint: TaintSetup, cache: "ResultCache | None", review_key: str | None) -> TaintResult:
     """The project-wide taint step over the files with facts. With a cache:
-    its stored result when none of those files changed, else solved from
-    the facts (read from the cache for unchanged files) and stored."""
+    its stored result when none of those files changed; else resumed from
+    the last solve of this project (only what the changed files reach is
+    solved again); else solved in full from the facts (read from the cache
+    for unchanged files). The result and the solver's state are stored."""
     quiet = frozenset() if config.include_tests else frozenset(
         source.path for source, _, _ in with_facts if is_test_path(source.path))
     keyed = cache is not None and review_key is not None and all(key is not None for _, key, _ in with_facts)
-    solution = None
-    if keyed:
-        from secreview.cache import solution_key
+    if not keyed:
+        return solve(_all_facts(with_facts, rules, config, taint, cache), quiet)
+    from secreview.cache import solution_key, state_key
 
-        solution = solution_key(review_key, ((s.path, k) for s, k, _ in with_facts), config.include_tests)
-        stored = cache.get_solution(solution)
-        if stored is not None:
-            return stored
+    assert cache is not None and review_key is not None
+    files = {source.path: key for source, key, _ in with_facts}
+    solution = solution_key(review_key, files.items(), config.include_tests)
+    stored = cache.get_solution(solution)
+    if stored is not None:
+        return stored
+    state_name = state_key(review_key, config.include_tests)
+    with _without_cycle_collector():
+        base = cache.get_state(state_name)
+        solved = delta = None
+        if base is not None:
+            try:
+                solved, state, change = _resume(base, with_facts, files, cache, quiet)
+                delta = (base[2], change)
+                cache.solutions_resumed += 1
+            except Declined:
+                solved = None
+        if solved is None:
+            facts = _all_facts(with_facts, rules, config, taint, cache)
+            if len(facts) != len(with_facts):  # the file changed or broke meanwhile: not the state `files` names
+                return solve(facts, quiet)
+            solved, state = solve_with_state(facts, quiet)
+    cache.stage_solution(solution, solved)
+    cache.stage_state(state_name, files, state, delta)
+    return solved
+
+
+def _all_facts(with_facts: list[tuple[SourceFile, str | None, FileResult]], rules: list[Rule], config: Config,
+               taint: TaintSetup, cache: "ResultCache | None") -> list[ModuleFacts]:
+    """Every file's taint facts: at hand, else from the cache, else (damaged
+    there) from the file again, and stored again."""
     missing = [key for _, key, result in with_facts if result.taint is None]
     loaded = cache.facts_many(k for k in missing if k is not None) if cache is not None and missing else {}
     facts: list[ModuleFacts] = []
     for source, key, result in with_facts:
         if result.taint is None:
             result.taint = loaded.get(key) if key is not None else None
-        if result.taint is None:  # damaged in the cache: from the file again, and stored again
+        if result.taint is None:
             again = review_file(source, rules, config, taint)
             result.taint = again.taint
             if cache is not None and key is not None and again.taint is not None:
                 cache.stage(key, again)
         if result.taint is not None:
             facts.append(result.taint)
-        else:  # the file changed or broke meanwhile: this solution is not the one `solution` names
-            solution = None
-    with _without_cycle_collector():
-        solved = solve(facts, quiet)
-    if keyed and solution is not None:
-        cache.stage_solution(solution, solved)
-    return solved
+    return facts
+
+
+def _resume(base: tuple[dict[str, str], SolverState, int],
+            with_facts: list[tuple[SourceFile, str | None, FileResult]], files: dict[str, str],
+            cache: "ResultCache", quiet: frozenset[str]) -> tuple[TaintResult, SolverState, StateDelta]:
+    """The taint step resumed from the state of an earlier solve (`base`:
+    the file keys it was made from, and the state): raises `Declined` when it
+    cannot be."""
+    old_files, state, _ = base
+    changed_paths = {path for path, key in files.items() if old_files.get(path) != key}
+    changed_paths |= old_files.keys() - files.keys()
+    if len(changed_paths) > max(8, len(files) // 4):
+        raise Declined(f"{len(changed_paths)} files changed")
+    at_hand = {source.path: result.taint for source, _, result in with_facts if result.taint is not None}
+    wanted = [files[p] for p in changed_paths if p in files and p not in at_hand]
+    loaded = cache.facts_many(wanted)
+    changed: dict[str, ModuleFacts | None] = {}
+    for path in changed_paths:
+        if path not in files:
+            changed[path] = None
+            continue
+        facts = at_hand.get(path) or loaded.get(files[path])
+        if facts is None:
+            raise Declined(f"no facts for {path}")
+        changed[path] = facts
+    old = cache.facts_many(old_files[p] for p in changed_paths if p in old_files)
+    previous = {path: old[old_files[path]] for path in changed_paths if old_files.get(path) in old}
+
+    def load(paths: list[str]) -> dict[str, ModuleFacts]:
+        found = {path: at_hand[path] for path in paths if path in at_hand}
+        stored = cache.facts_many(files[path] for path in paths if path not in found)
+        found.update((path, stored[files[path]]) for path in paths if files[path] in stored)
+        return found
+
+    return resume(state, changed, previous, load, quiet)
 
 
 def _key(source: SourceFile, config: Config, taint: TaintSetup, review_key: str,

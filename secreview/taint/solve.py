@@ -16,12 +16,25 @@ written into them by any code is what every reader sees.
 Work is bounded (`MAX_EVALUATIONS_PER_FUNCTION`): if the fixpoint has not
 settled by then, the flows found so far are reported and the limit is
 counted in the statistics.
+
+Incremental re-solve (`resume`): a solve leaves a `SolverState` (every
+summary, who calls and reads what, each function's contributions to flows
+and stores). After an edit, only the functions whose facts changed, those
+whose calls now resolve differently, and everything that depends on them
+(callers and readers of what they wrote, transitively) are reset and solved
+again; the rest keep their summaries, and their facts are read only if a
+reset function's new result reaches them. Because the fixpoint does not
+depend on the order of evaluation, the result is the one a full solve of
+the new facts gives; whenever that cannot be guaranteed (the class
+hierarchy changed, a work limit was hit, a name now means another
+function), `resume` declines and the caller solves in full.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Callable, Iterable
 
 from secreview.model import TraceStep
 from secreview.taint.extract import ClassInfo, ModuleFacts
@@ -32,6 +45,11 @@ from secreview.taint.facts import (
 
 MAX_EVALUATIONS_PER_FUNCTION = 12
 _MAX_MRO = 12
+STATE_FORMAT = 1
+# Above this share of the functions to solve again, a full solve is cheaper
+# (it reads every file's facts in one go).
+RESUME_MAX_SHARE = 0.2
+RESUME_ALWAYS = 200  # functions to solve again that are always cheap to resume
 
 
 @dataclass
@@ -44,6 +62,89 @@ class TaintResult:
     # reaches: no source, and any parameter involved belongs to a function
     # whose every caller in the project was checked.
     covered: set[tuple[str, int, str]] = field(default_factory=set)
+    # How the result was reached: "full", or "resumed" with how many
+    # functions were solved again.
+    resumed: int | None = None
+
+
+@dataclass
+class _FileInfo:
+    """What the solver keeps of one file's facts between solves."""
+
+    functions: list[str]  # the functions it owns (a name defined twice belongs to the first file)
+    classes: dict[str, ClassInfo]
+    exports: dict[str, Labels]
+    module_function: str
+    clean: set[tuple[int, str]]
+    bounded: int
+
+
+@dataclass
+class SolverState:
+    """A solve's working state, for the next solve to resume from."""
+
+    quiet: frozenset[str]
+    files: dict[str, _FileInfo]
+    functions: dict[str, FunctionFacts]  # without their bodies' facts (`_stub`)
+    static: dict[str, tuple[tuple, tuple]]  # per function: sinks seen, sinks open, from its facts alone
+    ret: dict[str, Labels]
+    ret_items: dict[str, list[Labels]]
+    sinks: dict[str, dict[tuple, tuple[SinkSite, Labels]]]
+    attr_parts: dict[tuple[str, str], dict[str, Labels]]
+    global_store: dict[tuple[str, str], Labels]
+    callers: dict[str, set[str]]
+    readers: dict[tuple, set[str]]
+    produced: dict[str, dict[tuple, Flow]]
+    lookups: dict[tuple[str, bool], list[tuple[str, int]]]
+    lookup_users: dict[tuple[str, bool], set[str]]
+    limited: bool
+    format: int = STATE_FORMAT
+
+
+@dataclass
+class StateDelta:
+    """What a resumed solve changed in the state it started from: the
+    entries of the functions, files and attributes it touched, and the
+    (small) tables of who calls and reads what, whole. Storing it costs a
+    fraction of storing the state."""
+
+    # Changed entries; None: removed.
+    files: dict[str, _FileInfo | None]
+    functions: dict[str, tuple | None]  # (stub, static, ret, ret_items, sinks, produced)
+    attr_parts: dict[tuple[str, str], dict[str, Labels] | None]
+    global_store: dict[tuple[str, str], Labels]  # whole
+    callers: dict[str, set[str] | None]
+    readers: dict[tuple, set[str] | None]
+    lookups: dict[tuple[str, bool], list[tuple[str, int]] | None]
+    lookup_users: dict[tuple[str, bool], set[str] | None]
+    limited: bool
+    quiet: frozenset[str]
+
+
+def apply_delta(state: SolverState, delta: StateDelta) -> None:
+    """`state` made into the state the delta's solve left."""
+    for path, info in delta.files.items():
+        if info is None:
+            state.files.pop(path, None)
+        else:
+            state.files[path] = info
+    tables = (state.functions, state.static, state.ret, state.ret_items, state.sinks, state.produced)
+    for name, entry in delta.functions.items():
+        for table, value in zip(tables, entry or (None,) * len(tables)):
+            if value is None:
+                table.pop(name, None)
+            else:
+                table[name] = value
+    for table, changes in ((state.attr_parts, delta.attr_parts), (state.callers, delta.callers),
+                           (state.readers, delta.readers), (state.lookups, delta.lookups),
+                           (state.lookup_users, delta.lookup_users)):
+        for key, value in changes.items():
+            if value is None:
+                table.pop(key, None)
+            else:
+                table[key] = value
+    state.global_store = delta.global_store
+    state.limited, state.quiet = delta.limited, delta.quiet
 
 
 def solve(modules: list[ModuleFacts], quiet_sources: frozenset[str] = frozenset()) -> TaintResult:
@@ -53,42 +154,281 @@ def solve(modules: list[ModuleFacts], quiet_sources: frozenset[str] = frozenset(
     return _Solver(modules, quiet_sources).run()
 
 
+def solve_with_state(modules: list[ModuleFacts],
+                     quiet_sources: frozenset[str] = frozenset()) -> tuple[TaintResult, SolverState]:
+    """`solve`, and the state a later `resume` starts from."""
+    solver = _Solver(modules, quiet_sources)
+    result = solver.run()
+    return result, solver.state()
+
+
+class Declined(Exception):
+    """`resume` cannot promise a full solve's result: solve in full."""
+
+
+def resume(state: SolverState, changed: dict[str, ModuleFacts | None], previous: dict[str, ModuleFacts],
+           load: Callable[[list[str]], dict[str, ModuleFacts]], quiet_sources: frozenset[str],
+           max_share: float = RESUME_MAX_SHARE) -> tuple[TaintResult, SolverState, StateDelta]:
+    """The result of solving the facts `state` was made from, with the files
+    in `changed` replaced by their new facts (None: the file no longer has
+    any). `previous` holds the old facts of changed files when known (a
+    function whose facts are equal is then not reset); `load(paths)` gives the
+    current facts of unchanged files (by path), read only when needed.
+    Raises `Declined` when only a full solve can give the answer, or when
+    the edit reaches so much (more than `RESUME_ALWAYS` functions and
+    `max_share` of them all) that solving anew is cheaper."""
+    if state.format != STATE_FORMAT or state.limited or state.quiet - set(changed) != quiet_sources - set(changed):
+        raise Declined("the state cannot be resumed")
+    solver = _Solver([], quiet_sources, load)
+    solver.restore(state)
+    reset = solver.apply(changed, previous)
+    if len(reset) > max(RESUME_ALWAYS, max_share * len(solver.functions)):
+        raise Declined(f"the edit reaches {len(reset)} of {len(solver.functions)} functions")
+    solver.fetch({solver.functions[name].path for name in reset if name not in solver.full})
+    result = solver.run(reset)
+    if result.fixpoint_limited:
+        raise Declined("a work limit was reached")
+    result.resumed = len(solver.evaluated)
+    return result, solver.state(), solver.delta()
+
+
 class _Solver:
-    def __init__(self, modules: list[ModuleFacts], quiet_sources: frozenset[str] = frozenset()):
+    def __init__(self, modules: list[ModuleFacts], quiet_sources: frozenset[str] = frozenset(),
+                 load: Callable[[list[str]], dict[str, ModuleFacts]] | None = None):
         self.quiet_sources = quiet_sources
+        self.load = load
+        self.files: dict[str, _FileInfo] = {}
         self.functions: dict[str, FunctionFacts] = {}
+        self.full: set[str] = set()  # functions whose bodies' facts are at hand
+        self.static: dict[str, tuple[tuple, tuple]] = {}
         self.classes: dict[str, ClassInfo] = {}
         self.exports: dict[tuple[str, str], tuple[str, Labels]] = {}
-        self.bounded = 0
-        self.clean: set[tuple[str, int, str]] = set()
-        for facts in modules:
-            self.bounded += facts.bounded
-            self.clean.update((facts.path, line, kind) for line, kind in facts.clean_sinks)
-            for function in facts.functions:
-                self.functions.setdefault(function.qualname, function)
-            self.classes.update(facts.classes)
-            for name, labels in facts.exports.items():
-                self.exports[(facts.module, name)] = (facts.module_function, labels)
         self.ret: dict[str, Labels] = {}
         self.ret_items: dict[str, list[Labels]] = {}
         self.sinks: dict[str, dict[tuple, tuple[SinkSite, Labels]]] = {}
+        # An attribute's labels, and what each function wrote into it.
         self.attr_store: dict[tuple[str, str], Labels] = {}
+        self.attr_parts: dict[tuple[str, str], dict[str, Labels]] = {}
         self.global_store: dict[tuple[str, str], Labels] = {}
         self.callers: dict[str, set[str]] = {}
         self.readers: dict[tuple, set[str]] = {}
-        self.flows: dict[tuple, Flow] = {}
-        self._lookup_cache: dict[tuple[str, bool], list[tuple[FunctionFacts, int]]] = {}
+        # The flows each function's evaluation found, by sink.
+        self.produced: dict[str, dict[tuple, Flow]] = {}
+        self._lookup_cache: dict[tuple[str, bool], list[tuple[str, int]]] = {}
+        self.lookup_users: dict[tuple[str, bool], set[str]] = {}
         self._family: dict[str, list[str]] = {}
         self._subclasses: dict[str, set[str]] = {}
+        self.evaluated: set[str] = set()
+        # What changed since `restore`, for `delta`.
+        self.dirty_files: set[str] = set()
+        self.dirty_functions: set[str] = set()
+        self.dirty_slots: set[tuple[str, str]] = set()
+        self.dirty_callers: set[str] = set()
+        self.dirty_readers: set[tuple] = set()
+        self.dirty_lookups: set[tuple[str, bool]] = set()  # in the lookup cache, or its users
+        self.limited = False
+        for facts in modules:
+            self.add_file(facts)
+        self.index_classes()
+
+    def add_file(self, facts: ModuleFacts) -> None:
+        owned = []
+        for function in facts.functions:
+            if function.qualname not in self.functions:
+                self.adopt(function)
+                owned.append(function.qualname)
+        self.files[facts.path] = _FileInfo(owned, facts.classes, facts.exports, facts.module_function,
+                                           facts.clean_sinks, facts.bounded)
+        self.classes.update(facts.classes)
+        for name, labels in facts.exports.items():
+            self.exports[(facts.module, name)] = (facts.module_function, labels)
+
+    def adopt(self, function: FunctionFacts) -> None:
+        """Take `function`'s full facts."""
+        self.functions[function.qualname] = function
+        self.full.add(function.qualname)
+        self.static[function.qualname] = _static(function)
+
+    def index_classes(self) -> None:
+        self._family.clear()
+        self._subclasses.clear()
         for qual, info in self.classes.items():
             for base in info.bases:
                 resolved = self.canonical_class(base)
                 if resolved is not None:
                     self._subclasses.setdefault(resolved, set()).add(qual)
 
+    # ------------------------------------------------------------- state
+    def state(self) -> SolverState:
+        return SolverState(
+            self.quiet_sources, self.files,
+            {name: _stub(f) if name in self.full else f for name, f in self.functions.items()}, self.static,
+            self.ret, self.ret_items, self.sinks, self.attr_parts, self.global_store, self.callers, self.readers,
+            self.produced, self._lookup_cache, self.lookup_users, self.limited)
+
+    def delta(self) -> StateDelta:
+        functions: dict[str, tuple | None] = {}
+        for name in self.dirty_functions | self.evaluated:
+            function = self.functions.get(name)
+            functions[name] = None if function is None else (
+                _stub(function), self.static[name], self.ret.get(name), self.ret_items.get(name),
+                self.sinks.get(name), self.produced.get(name))
+        return StateDelta(
+            {path: self.files.get(path) for path in self.dirty_files}, functions,
+            {slot: self.attr_parts.get(slot) for slot in self.dirty_slots}, self.global_store,
+            {name: self.callers.get(name) for name in self.dirty_callers},
+            {key: self.readers.get(key) for key in self.dirty_readers},
+            {key: self._lookup_cache.get(key) for key in self.dirty_lookups},
+            {key: self.lookup_users.get(key) for key in self.dirty_lookups}, self.limited, self.quiet_sources)
+
+    def restore(self, state: SolverState) -> None:
+        self.files = dict(state.files)
+        self.functions = dict(state.functions)
+        self.static = state.static
+        self.ret, self.ret_items, self.sinks = state.ret, state.ret_items, state.sinks
+        self.attr_parts, self.global_store = state.attr_parts, state.global_store
+        self.attr_store = {slot: union(*parts.values()) for slot, parts in self.attr_parts.items()}
+        self.callers, self.readers, self.produced = state.callers, state.readers, state.produced
+        self._lookup_cache, self.lookup_users = state.lookups, state.lookup_users
+        for info in self.files.values():
+            self.classes.update(info.classes)
+            module = info.module_function[: -len(".<module>")]
+            for name, labels in info.exports.items():
+                self.exports[(module, name)] = (info.module_function, labels)
+        self.index_classes()
+
+    def apply(self, changed: dict[str, ModuleFacts | None], previous: dict[str, ModuleFacts]) -> set[str]:
+        """Put the changed files' facts in place of the old; the functions to
+        solve again (their state is cleared)."""
+        touched: set[str] = set()
+        renamed: set[str] = set()  # functions that appeared, went or changed kind
+        for path, facts in changed.items():
+            self.dirty_files.add(path)
+            old = self.files.pop(path, None)
+            if (old.classes if old is not None else {}) != (facts.classes if facts is not None else {}):
+                raise Declined("the class hierarchy changed")
+            kinds = {}
+            for name in old.functions if old is not None else ():
+                kinds[name] = self.functions.pop(name).kind
+                self.full.discard(name)
+                self.static.pop(name, None)
+            before = _first_of_each(previous[path]) if path in previous else {}
+            after = _first_of_each(facts) if facts is not None else {}
+            renamed |= kinds.keys() - after.keys()
+            touched |= kinds.keys() - after.keys()
+            for name, function in after.items():
+                if name in self.functions:
+                    raise Declined(f"{name} is defined in two files")
+                if kinds.get(name) != function.kind:
+                    renamed.add(name)
+                if before.get(name) != function:
+                    touched.add(name)
+            if old is not None:
+                if facts is None or old.exports != facts.exports:
+                    touched.add(old.module_function)
+                module = old.module_function[: -len(".<module>")]
+                for key in [k for k in self.exports if k[0] == module]:
+                    del self.exports[key]
+            if facts is not None:
+                self.add_file(facts)
+        if renamed:  # a call may now resolve to another function
+            # A call path can name a function only by its last part (the
+            # function, or the method looked up through the classes); a
+            # class's path names its `__init__`.
+            last = {name.rpartition(".")[2] for name in renamed}
+            dirty = set(self.dirty_lookups)
+            for key, found in list(self._lookup_cache.items()):
+                if "__init__" not in last and key[0].rpartition(".")[2] not in last:
+                    continue
+                del self._lookup_cache[key]
+                if self.lookup_path(*key) != found:
+                    touched |= self.lookup_users.get(key, set())
+                    dirty.add(key)
+            self.dirty_lookups = dirty
+        reset = self.dependents(touched)
+        self.clear(reset)
+        return {name for name in reset if name in self.functions}
+
+    def dependents(self, names: Iterable[str]) -> set[str]:
+        """`names` and every function whose summary may rest on theirs:
+        callers, and readers of the attributes and module variables they wrote."""
+        written: dict[str, list[tuple[str, str]]] = {}
+        for slot, parts in self.attr_parts.items():
+            for writer in parts:
+                written.setdefault(writer, []).append(slot)
+        exported: dict[str, list[str]] = {}
+        for (module, name) in self.global_store:
+            exported.setdefault(f"{module}.<module>", []).append((module, name))
+        found = set(names)
+        todo = list(found)
+        while todo:
+            name = todo.pop()
+            more = set(self.callers.get(name, ()))
+            for owner, attr in written.get(name, ()):
+                for member in self.family(owner):
+                    more |= self.readers.get(("attr", member, attr), set())
+            for module, variable in exported.get(name, ()):
+                more |= self.readers.get(("global", module, variable), set())
+            for other in more - found:
+                found.add(other)
+                todo.append(other)
+        return found
+
+    def clear(self, names: set[str]) -> None:
+        """Forget what `names` found, as if they were never evaluated."""
+        self.dirty_functions |= names
+        for name in names:
+            self.ret.pop(name, None)
+            self.ret_items.pop(name, None)
+            self.sinks.pop(name, None)
+            self.produced.pop(name, None)
+            if name.endswith(".<module>"):
+                module = name[: -len(".<module>")]
+                for key in [k for k in self.global_store if k[0] == module]:
+                    del self.global_store[key]
+        for slot, parts in list(self.attr_parts.items()):
+            if names.isdisjoint(parts):
+                continue
+            self.dirty_slots.add(slot)
+            for name in names & parts.keys():
+                del parts[name]
+            if parts:
+                self.attr_store[slot] = union(*parts.values())
+            else:
+                del self.attr_parts[slot]
+                self.attr_store.pop(slot, None)
+        for table, dirty in ((self.callers, self.dirty_callers), (self.readers, self.dirty_readers),
+                             (self.lookup_users, self.dirty_lookups)):
+            for key, users in table.items():
+                if not users.isdisjoint(names):
+                    users -= names
+                    dirty.add(key)
+
+    def ensure_facts(self, name: str) -> FunctionFacts:
+        if name not in self.full:
+            self.fetch([self.functions[name].path])
+            if name not in self.full:
+                raise Declined(f"the facts of {self.functions[name].path} do not hold {name}")
+        return self.functions[name]
+
+    def fetch(self, paths: Iterable[str]) -> None:
+        """Read the facts of unchanged files, for their functions to be solved again."""
+        paths = sorted(paths)
+        if not paths:
+            return
+        found = self.load(paths) if self.load is not None else {}
+        for path in paths:
+            facts = found.get(path)
+            if facts is None:
+                raise Declined(f"the facts of {path} cannot be read")
+            owned = set(self.files[path].functions)
+            for function in facts.functions:
+                if function.qualname in owned and function.qualname not in self.full:
+                    self.adopt(function)
+
     # ---------------------------------------------------------------- run
-    def run(self) -> TaintResult:
-        queue = deque(self.functions)
+    def run(self, start: Iterable[str] | None = None) -> TaintResult:
+        queue = deque(self.functions if start is None else sorted(start))
         queued = set(queue)
         evaluations: dict[str, int] = {}
         limited = False
@@ -100,32 +440,36 @@ class _Solver:
                 limited = True
                 continue
             evaluations[name] = count + 1
-            for dependent in self.evaluate(self.functions[name]):
+            self.evaluated.add(name)
+            for dependent in self.evaluate(self.ensure_facts(name)):
                 if dependent not in queued and dependent in self.functions:
                     queued.add(dependent)
                     queue.append(dependent)
-        flows = sorted(self.flows.values(), key=lambda f: (f.site.path, f.site.line, f.site.column, f.site.kind))
-        return TaintResult(flows, len(self.functions), self.bounded, limited, self.covered_sites())
+        self.limited = limited
+        flows: dict[tuple, Flow] = {}
+        for found in self.produced.values():
+            for key, flow in found.items():
+                old = flows.get(key)
+                if old is None or _better(flow, old):
+                    flows[key] = flow
+        ordered = sorted(flows.values(), key=lambda f: (f.site.path, f.site.line, f.site.column, f.site.kind))
+        bounded = sum(info.bounded for info in self.files.values())
+        return TaintResult(ordered, len(self.functions), bounded, limited, self.covered_sites(flows))
 
-    def covered_sites(self) -> set[tuple[str, int, str]]:
-        seen: set[tuple[str, int, str]] = set(self.clean)
-        open_: set[tuple[str, int, str]] = {(f.site.path, f.site.line, f.site.kind) for f in self.flows.values()}
-        for function in self.functions.values():
-            called = bool(self.callers.get(function.qualname))
-            for site, labels in function.sinks:
-                if site.attr is not None:
-                    continue
-                seen.add((site.path, site.line, site.kind))
-                # Attributes and module variables are shared stores that code
-                # outside the project may write; closures are not followed.
-                if any(isinstance(origin, (Attr, Global, Opaque)) and site.kind not in cleared
-                       for (origin, cleared) in labels):
-                    open_.add((site.path, site.line, site.kind))
-            if called:
+    def covered_sites(self, flows: dict[tuple, Flow]) -> set[tuple[str, int, str]]:
+        seen: set[tuple[str, int, str]] = set()
+        for path, info in self.files.items():
+            seen.update((path, line, kind) for line, kind in info.clean)
+        open_: set[tuple[str, int, str]] = {(f.site.path, f.site.line, f.site.kind) for f in flows.values()}
+        for name in self.functions:
+            static_seen, static_open = self.static[name]
+            seen.update(static_seen)
+            open_.update(static_open)
+            if self.callers.get(name):
                 continue
             # An entry point (nothing in the project calls it): whatever its
             # parameters reach is decided by unknown callers.
-            for site, labels in self.sinks.get(function.qualname, {}).values():
+            for site, labels in self.sinks.get(name, {}).values():
                 if site.attr is None and any(
                         site.kind not in cleared for (_, cleared) in labels):
                     open_.add((site.path, site.line, site.kind))
@@ -145,8 +489,9 @@ class _Solver:
         for site, labels in function.sinks:
             changed |= self.reach(function, site, self.resolve(function, labels, memo), sinks)
         for call in function.calls:
-            for callee, offset in self.lookup(call):
+            for callee, offset in self.lookup(call, name):
                 self.callers.setdefault(callee.qualname, set()).add(name)
+                self.dirty_callers.add(callee.qualname)
                 for site, labels in self.sinks.get(callee.qualname, {}).values():
                     mapped = self.substitute(function, call, callee, offset, labels, memo)
                     changed |= self.reach(function, site, mapped, sinks)
@@ -177,26 +522,38 @@ class _Solver:
                 params[key] = trace
             elif isinstance(origin, Source):
                 if site.attr is not None:
-                    changed |= self.store(site.attr, key, trace)
+                    changed |= self.store(function.qualname, site.attr, key, trace)
                 elif site.kind not in cleared:
-                    self.add_flow(site, origin, trace)
+                    self.add_flow(function.qualname, site, origin, trace)
         if params:
             entry = sinks.get(site.key + (site.attr,))
             sinks[site.key + (site.attr,)] = (site, union(entry[1], params) if entry else params)
         return changed
 
-    def add_flow(self, site: SinkSite, source: Source, trace: tuple[TraceStep, ...]) -> None:
+    def add_flow(self, producer: str, site: SinkSite, source: Source, trace: tuple[TraceStep, ...]) -> None:
         if trace and trace[0].path in self.quiet_sources:
             return
-        key = site.key
-        old = self.flows.get(key)
-        if old is None or shorter(trace, old.trace):
-            self.flows[key] = Flow(site, source.label, source.code, trace, source.confidence)
+        found = self.produced.setdefault(producer, {})
+        flow = Flow(site, source.label, source.code, trace, source.confidence)
+        old = found.get(site.key)
+        if old is None or _better(flow, old):
+            found[site.key] = flow
 
-    def store(self, attr: Attr, key: tuple, trace: tuple[TraceStep, ...]) -> set[str]:
+    def store(self, writer: str, attr: Attr, key: tuple, trace: tuple[TraceStep, ...]) -> set[str]:
+        """`writer` puts `key` into an attribute; the readers to look again.
+        A shorter trace for a label already there is news too: the store's
+        content does not depend on the order of the writes."""
         slot = (attr.owner, attr.name)
+        parts = self.attr_parts.setdefault(slot, {})
+        mine = parts.get(writer, EMPTY)
+        old = mine.get(key)
+        if old is not None and not shorter(trace, old):
+            return set()
+        parts[writer] = union(mine, {key: trace})
+        self.dirty_slots.add(slot)
         labels = self.attr_store.get(slot, EMPTY)
-        if key in labels:
+        old = labels.get(key)
+        if old is not None and not shorter(trace, old):
             return set()
         self.attr_store[slot] = union(labels, {key: trace})
         changed: set[str] = set()
@@ -212,8 +569,9 @@ class _Solver:
                 continue
             resolved = {k: t for k, t in self.resolve(function, labels, memo).items() if isinstance(k[0], Source)}
             old = self.global_store.get((mod, name), EMPTY)
-            if resolved.keys() - old.keys():
-                self.global_store[(mod, name)] = union(old, resolved)
+            merged = union(old, resolved)
+            if merged != old:
+                self.global_store[(mod, name)] = merged
                 changed |= self.readers.get(("global", mod, name), set())
         return changed
 
@@ -233,9 +591,11 @@ class _Solver:
                 base = EMPTY
                 for owner in self.family(origin.owner):
                     self.readers.setdefault(("attr", owner, origin.name), set()).add(function.qualname)
+                    self.dirty_readers.add(("attr", owner, origin.name))
                     base = union(base, self.attr_store.get((owner, origin.name), EMPTY))
             elif isinstance(origin, Global):
                 self.readers.setdefault(("global", origin.module, origin.name), set()).add(function.qualname)
+                self.dirty_readers.add(("global", origin.module, origin.name))
                 base = self.global_store.get((origin.module, origin.name), EMPTY)
             else:  # pragma: no cover - every origin kind is handled above
                 continue
@@ -253,13 +613,14 @@ class _Solver:
             return cached
         memo[key] = EMPTY  # a call whose arguments use its own result (loops) stops here
         call = function.calls[index]
-        callees = self.lookup(call)
+        callees = self.lookup(call, function.qualname)
         if not callees:
             result = self.resolve(function, union(*call.args.values()), memo)
         else:
             parts = []
             for callee, offset in callees:
                 self.callers.setdefault(callee.qualname, set()).add(function.qualname)
+                self.dirty_callers.add(callee.qualname)
                 items = self.ret_items.get(callee.qualname)
                 returned = items[item] if items is not None and 0 <= item < len(items) else self.ret.get(
                     callee.qualname, EMPTY)
@@ -318,25 +679,29 @@ class _Solver:
         return union(labels, star, double_star)
 
     # ------------------------------------------------------------- lookup
-    def lookup(self, call: CallSite) -> list[tuple[FunctionFacts, int]]:
+    def lookup(self, call: CallSite, user: str) -> list[tuple[FunctionFacts, int]]:
         found: list[tuple[FunctionFacts, int]] = []
+        bound = bool(call.offset)
         for path in call.callees:
-            found.extend(self.lookup_path(path, bool(call.offset)))
+            self.lookup_users.setdefault((path, bound), set()).add(user)
+            self.dirty_lookups.add((path, bound))
+            found.extend((self.functions[name], offset) for name, offset in self.lookup_path(path, bound))
         return found
 
-    def lookup_path(self, path: str, bound: bool) -> list[tuple[FunctionFacts, int]]:
+    def lookup_path(self, path: str, bound: bool) -> list[tuple[str, int]]:
+        """The functions (and the receiver offset) a call path names."""
         key = (path, bound)
         cached = self._lookup_cache.get(key)
         if cached is not None:
             return cached
-        result: list[tuple[FunctionFacts, int]] = []
+        result: list[tuple[str, int]] = []
         if "()." in path:
             head, _, method = path.rpartition("().")
             owner = self.canonical_class(head)
             if owner is not None and "." not in method and "(" not in method:
                 function = self.method(owner, method)
                 if function is not None:
-                    result.append((function, 0 if function.kind == "staticmethod" else 1))
+                    result.append((function.qualname, 0 if function.kind == "staticmethod" else 1))
         else:
             function = self.canonical_function(path)
             owner, _, method = path.rpartition(".")
@@ -348,14 +713,15 @@ class _Solver:
                     offset = 0 if function.kind == "staticmethod" else 1
                 else:
                     offset = 1 if function.kind == "classmethod" else 0
-                result.append((function, offset))
+                result.append((function.qualname, offset))
             else:
                 cls = self.canonical_class(path)
                 if cls is not None:
                     init = self.method(cls, "__init__")
                     if init is not None:
-                        result.append((init, 1))
+                        result.append((init.qualname, 1))
         self._lookup_cache[key] = result
+        self.dirty_lookups.add(key)
         return result
 
     def canonical_function(self, path: str) -> FunctionFacts | None:
@@ -428,3 +794,43 @@ def _put(out: Labels, key: tuple, trace: tuple[TraceStep, ...]) -> None:
 
 def _sink_labels(sinks: dict[tuple, tuple[SinkSite, Labels]]) -> dict[tuple, Labels]:
     return {key: labels for key, (_, labels) in sinks.items()}
+
+
+def _better(flow: Flow, old: Flow) -> bool:
+    """Of two flows into one sink, the one reported: the shorter trace, then
+    the source, so the choice never depends on which was found first."""
+    if flow.trace != old.trace:
+        return shorter(flow.trace, old.trace)
+    return (flow.source_label, flow.source_code, flow.confidence.value) < \
+        (old.source_label, old.source_code, old.confidence.value)
+
+
+def _first_of_each(facts: ModuleFacts) -> dict[str, FunctionFacts]:
+    """A file's functions by name; of a name defined twice, the first (as in
+    the solver)."""
+    found: dict[str, FunctionFacts] = {}
+    for function in facts.functions:
+        found.setdefault(function.qualname, function)
+    return found
+
+
+def _stub(function: FunctionFacts) -> FunctionFacts:
+    """What lookups need of a function, without its body's facts."""
+    return FunctionFacts(function.qualname, function.path, function.params, function.kind)
+
+
+def _static(function: FunctionFacts) -> tuple[tuple, tuple]:
+    """The sinks a function's own facts show (seen), and those among them
+    that data the engine cannot follow reaches (open): attributes and module
+    variables are shared stores that code outside the project may write;
+    closures are not followed."""
+    seen = []
+    open_ = []
+    for site, labels in function.sinks:
+        if site.attr is not None:
+            continue
+        seen.append((site.path, site.line, site.kind))
+        if any(isinstance(origin, (Attr, Global, Opaque)) and site.kind not in cleared
+               for (origin, cleared) in labels):
+            open_.append((site.path, site.line, site.kind))
+    return tuple(seen), tuple(open_)
