@@ -10,7 +10,8 @@ import os
 import stat
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
+from collections import deque
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
 from secreview.config import Config
 from secreview.model import FileError, Finding, Report, Stats
@@ -24,8 +25,6 @@ from secreview.triage.suppress import Suppression, find_suppression, may_hold_su
 from secreview.triage.testcode import is_test_path
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
-
     from secreview.cache import ResultCache
 
 # progress(done, total, path)
@@ -386,6 +385,7 @@ def review(
 # Below this many files, worker processes cost more than they save.
 PARALLEL_MIN_FILES = 64
 WORKER_BATCH = 8  # files per task sent to a worker process
+IN_FLIGHT = 2  # tasks a worker process holds at once
 _WORKER: tuple[list[Rule], Config, TaintSetup] | None = None
 
 
@@ -414,46 +414,137 @@ class LocalExecutor:
         yield from in_order(_pool_batches(files, config, taint, jobs))
 
 
-# A worker process killed (out of memory, a signal) or crashed breaks the
-# pool: the files not done yet go to a new pool, this many times in all.
-# (CPython's pool cannot tell when a worker dies in the middle of sending a
-# result: it then waits for the rest of the message. Per-worker pipes would
-# close that gap.)
+# A worker process killed (out of memory, a signal) or crashed: its files
+# are tried again one by one, each up to this many times in all.
 POOL_ATTEMPTS = 3
 WORKER_STOPPED = ("the worker process reviewing it stopped abruptly (killed, out of memory, or crashed) "
                   f"{POOL_ATTEMPTS} times; not analysed")
 
 
 def _pool_batches(files: list[SourceFile], config: Config, taint: TaintSetup, jobs: int,
-                  pool_factory: Callable[..., "ProcessPoolExecutor"] | None = None,
+                  target: Callable[..., None] | None = None,
                   ) -> Iterator[tuple[list[int], list[FileResult]]]:
     """(file indices, their results) for batches of `files`, largest first,
-    as worker processes finish them. A broken pool is replaced; files it
-    never gets through become file errors, so the review says incomplete."""
+    as `jobs` worker processes finish them.
+
+    Each worker has its own pipe, so a worker that dies (even in the middle
+    of sending a result) is seen at once: its pipe ends, its process
+    sentinel fires. Its batch is tried again one file at a time, in a new
+    worker; a file whose worker died `POOL_ATTEMPTS` times becomes a file
+    error, so the review says incomplete. If every worker dies before any
+    work is done (a broken environment), the remaining files fail the same
+    way rather than being tried one by one."""
     # Imported here: a review answered by the cache or done in one process
     # has no use for them, and they take a while to import.
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing.connection import wait
 
     context = multiprocessing.get_context("spawn")  # no state inherited from the caller
-    factory = pool_factory or ProcessPoolExecutor
-    todo = largest_first(files, WORKER_BATCH)
-    for _ in range(POOL_ATTEMPTS):
-        with factory(max_workers=jobs, mp_context=context, initializer=_start_worker,
-                     initargs=(config, taint)) as pool:
-            futures = {pool.submit(_review_in_worker, [files[i] for i in batch]): n for n, batch in enumerate(todo)}
-            finished: set[int] = set()
+    # (file indices, how many workers died on them) not sent yet
+    pending: deque[tuple[list[int], int]] = deque((batch, 0) for batch in largest_first(files, WORKER_BATCH))
+    # pipe -> (process, the work sent to it, oldest first: it works on the first)
+    workers: dict[Any, tuple[Any, deque[tuple[list[int], int]]]] = {}
+    deaths_in_a_row = 0
+
+    def start() -> None:
+        mine, theirs = context.Pipe()
+        process = context.Process(target=target or _worker_main, args=(theirs, config, taint), daemon=True)
+        process.start()
+        theirs.close()  # the worker's end lives in the worker only: its death ends the pipe
+        workers[mine] = (process, deque())
+        give(mine)
+
+    def give(pipe: Any) -> None:
+        """Keep `IN_FLIGHT` batches with the worker, so it never waits for
+        this process to hand out the next."""
+        sent = workers[pipe][1]
+        while pending and len(sent) < IN_FLIGHT:
+            work = pending.popleft()
+            sent.append(work)
             try:
-                for future in as_completed(futures):
-                    results = future.result()
-                    finished.add(futures[future])
-                    yield todo[futures[future]], results
-                return
-            except BrokenProcessPool:
-                todo = [batch for n, batch in enumerate(todo) if n not in finished]
-    for batch in todo:
-        yield batch, [FileResult(files[i].path, error=FileError(files[i].path, WORKER_STOPPED)) for i in batch]
+                pipe.send([files[i] for i in work[0]])
+            except OSError:  # already gone: its sentinel says so
+                break
+
+    def failed(work: tuple[list[int], int]) -> Iterator[tuple[list[int], list[FileResult]]]:
+        """A worker died on `work`: each of its files again, alone, or given up."""
+        batch, tries = work
+        if tries + 1 >= POOL_ATTEMPTS or broken():
+            yield batch, [FileResult(files[i].path, error=FileError(files[i].path, WORKER_STOPPED)) for i in batch]
+        else:
+            pending.extendleft(([i], tries + 1) for i in reversed(batch))
+
+    def broken() -> bool:
+        return deaths_in_a_row >= POOL_ATTEMPTS * jobs
+
+    try:
+        for _ in range(min(jobs, len(pending))):
+            start()
+        while any(sent for _, sent in workers.values()):
+            by_sentinel = {process.sentinel: pipe for pipe, (process, _) in workers.items()}
+            for ready in wait([*workers, *by_sentinel]):
+                pipe = by_sentinel.get(ready, ready)
+                if pipe not in workers:
+                    continue  # replaced already
+                process, sent = workers[pipe]
+                alive = True
+                try:
+                    while sent and pipe.poll():
+                        results = pipe.recv()
+                        if not (isinstance(results, list) and len(results) == len(sent[0][0])):
+                            alive = False  # what no worker sends: replace it
+                            break
+                        deaths_in_a_row = 0
+                        yield sent.popleft()[0], results
+                except Exception:  # noqa: BLE001 - cut short (the worker died while sending) or unreadable
+                    alive = False
+                if alive and ready is pipe and not pipe.closed:
+                    give(pipe)
+                    continue
+                if alive and ready is not pipe and not sent:
+                    alive = False  # exited with nothing left to do: nothing lost
+                # The worker is gone: the first batch it had is what it died
+                # on; the others it never started.
+                _stop(process, pipe)
+                del workers[pipe]
+                if sent:
+                    deaths_in_a_row += 1
+                    yield from failed(sent.popleft())
+                    pending.extendleft(reversed(sent))
+                if pending and not broken():
+                    start()
+            while pending and broken():
+                yield from failed(pending.popleft())
+    finally:
+        for pipe in workers:
+            try:
+                pipe.send(None)
+            except OSError:
+                pass
+        for pipe, (process, _) in workers.items():
+            _stop(process, pipe, wait_seconds=5)
+
+
+def _stop(process: Any, pipe: Any, wait_seconds: float = 0) -> None:
+    process.join(wait_seconds)
+    if process.is_alive():
+        process.kill()
+        process.join()
+    pipe.close()
+
+
+def _worker_main(pipe: Any, config: Config, taint: TaintSetup) -> None:
+    """A worker process: batches of files in, their results out, until told
+    to stop (None) or the review's end of the pipe is gone."""
+    _start_worker(config, taint)
+    while True:
+        try:
+            batch = pipe.recv()
+        except (EOFError, OSError):
+            return
+        if batch is None:
+            return
+        pipe.send(_review_in_worker(batch))
 
 
 def largest_first(files: list[SourceFile], size: int) -> list[list[int]]:

@@ -1,7 +1,10 @@
-"""The Ray executor: the same report as the local executor on a project with
-a flow across files, ordered results from `ray_map`, and clear errors when
-Ray is missing or the cluster cannot be reached. One local Ray instance
+"""The executors. Ray: the same report as the local executor on a project
+with a flow across files, ordered results from `ray_map`, and clear errors
+when Ray is missing or the cluster cannot be reached. One local Ray instance
 serves the module (starting one takes seconds); no external cluster is used.
+The local pool: work goes out largest first and comes back in file order,
+and workers that die (at start, in the middle of sending a result, or on
+one file every time) are replaced without losing or hanging the review.
 """
 
 from __future__ import annotations
@@ -13,14 +16,14 @@ import re
 import shutil
 import sys
 import tempfile
-from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
+import threading
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 import ray
 
+import dying_workers
 import secreview
 import secreview.engine as engine_module
 from conftest import SAFE, WEAK, write
@@ -247,34 +250,54 @@ def test_work_goes_out_largest_first_and_comes_back_in_file_order(tmp_path: Path
     assert [r.path for r in in_order(finished)] == [f.path for f in files]
 
 
-class _BrokenPool:
-    """A process pool whose workers all die: every task fails as a real
-    pool's do when a worker is killed."""
-
-    made = 0
-
-    def __init__(self, **_: object) -> None:
-        type(self).made += 1
-
-    def __enter__(self) -> "_BrokenPool":
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        return None
-
-    def submit(self, *_: object) -> Future:
-        future: Future = Future()
-        future.set_exception(BrokenProcessPool("A process in the process pool was terminated abruptly"))
-        return future
+def _run_with_deadline(call: Callable[[], Any], seconds: float = 300) -> Any:
+    """`call()` in a thread: a hang fails the test instead of stalling the run."""
+    outcome: list[Any] = []
+    thread = threading.Thread(target=lambda: outcome.append(call()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert outcome, f"still running after {seconds} s: the executor hangs"
+    return outcome[0]
 
 
-def test_files_a_broken_pool_never_reviews_become_errors(tmp_path: Path) -> None:
-    files = [SourceFile(abspath=str(write(tmp_path, f"m{n}.py", "x = 1\n")), path=f"m{n}.py") for n in range(20)]
-    batches = list(engine_module._pool_batches(files, Config(), _taint_setup(), 2, pool_factory=_BrokenPool))
-    assert _BrokenPool.made == engine_module.POOL_ATTEMPTS  # a new pool each time, then give up
+def _files(tmp_path: Path, names: list[str]) -> list[SourceFile]:
+    return [SourceFile(abspath=str(write(tmp_path, name, "import os\nos.system(input())\n")), path=name)
+            for name in names]
+
+
+def test_files_no_worker_can_review_become_errors(tmp_path: Path) -> None:
+    files = _files(tmp_path, [f"m{n}.py" for n in range(20)])
+    batches = _run_with_deadline(lambda: list(engine_module._pool_batches(
+        files, Config(), _taint_setup(), 2, target=dying_workers.always_dies)))
     results = list(in_order(batches))
     assert [r.path for r in results] == [f.path for f in files]
     assert all(r.error is not None and "stopped abruptly" in r.error.reason for r in results)
+
+
+def test_a_worker_that_dies_while_sending_a_result_is_replaced(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """CPython's own pool waits forever for the rest of such a message; here
+    the pipe ends, the batch goes to a new worker and every file is reviewed."""
+    monkeypatch.setenv(dying_workers.DIE_ONCE, str(tmp_path / "died"))
+    files = _files(tmp_path, [f"m{n}.py" for n in range(12)] + ["die.py"] + [f"n{n}.py" for n in range(12)])
+    batches = _run_with_deadline(lambda: list(engine_module._pool_batches(
+        files, Config(), _taint_setup(), 2, target=dying_workers.dies_mid_send_once)))
+    assert (tmp_path / "died").exists()  # it did die
+    results = list(in_order(batches))
+    assert [r.path for r in results] == [f.path for f in files]
+    assert [r.error for r in results] == [None] * len(files)
+    assert all([f.rule for f in r.findings] == ["py.shell-injection"] for r in results)
+
+
+def test_a_file_that_always_kills_its_worker_is_an_error_and_the_others_are_reviewed(tmp_path: Path) -> None:
+    files = _files(tmp_path, [f"m{n}.py" for n in range(10)] + ["oom.py"] + [f"n{n}.py" for n in range(10)])
+    batches = _run_with_deadline(lambda: list(engine_module._pool_batches(
+        files, Config(), _taint_setup(), 2, target=dying_workers.killed_on_oom_py)))
+    results = {r.path: r for r in in_order(batches)}
+    assert list(results) == [f.path for f in files]
+    assert results["oom.py"].error is not None and "stopped abruptly" in results["oom.py"].error.reason
+    assert [p for p, r in results.items() if r.error is not None] == ["oom.py"]
+    assert all(r.findings for p, r in results.items() if p != "oom.py")
 
 
 def _taint_setup() -> TaintSetup:
