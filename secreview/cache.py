@@ -17,7 +17,10 @@ such file changed (nothing changed, or only files without facts, such as
 most test code), the previous solution is reused as it is. The solver's
 working state is kept as well (the latest few, one per project and
 settings), so after an edit only what the edited files reach is solved
-again (`secreview.taint.solve.resume`).
+again (`secreview.taint.solve.resume`). A state is stored whole, as a new
+generation, then each resumed solve stores only its changes as the next
+step of that generation, until `MAX_STEPS`; a step is stored only on the
+generation and step it was made from, so concurrent runs never mix states.
 
 The cache never decides a review's outcome: it survives concurrent runs
 (SQLite in WAL mode, with a busy timeout), a killed run (transactions are
@@ -33,6 +36,7 @@ import os
 import pickle
 import sqlite3
 import time
+import uuid
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
@@ -56,9 +60,11 @@ MAX_STEPS = 8  # changes stored on top of a solver state before it is stored who
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS files (key TEXT PRIMARY KEY, value BLOB NOT NULL, facts BLOB, used REAL NOT NULL)",
     "CREATE TABLE IF NOT EXISTS solutions (key TEXT PRIMARY KEY, value BLOB NOT NULL, used REAL NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS states (key TEXT PRIMARY KEY, value BLOB NOT NULL, used REAL NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS state_steps (key TEXT NOT NULL, step INTEGER NOT NULL, value BLOB NOT NULL, "
-    "PRIMARY KEY (key, step))",
+    # A solver state is stored whole (a new generation), then as steps on it.
+    "CREATE TABLE IF NOT EXISTS solver_states (key TEXT PRIMARY KEY, generation TEXT NOT NULL, value BLOB NOT NULL, "
+    "used REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS solver_steps (key TEXT NOT NULL, generation TEXT NOT NULL, step INTEGER NOT NULL, "
+    "value BLOB NOT NULL, PRIMARY KEY (key, generation, step))",
     "DROP TABLE IF EXISTS results",  # format 1
 )
 
@@ -161,7 +167,7 @@ class ResultCache:
         self._db: sqlite3.Connection | None = None
         self._pending: list[tuple[str, bytes, bytes | None, float]] = []
         self._pending_solution: tuple[str, bytes, float] | None = None
-        self._pending_state: tuple[str, int, bytes] | None = None
+        self._pending_state: tuple[str, tuple[str, int] | None, bytes] | None = None
         try:
             engine_fingerprint()  # secreview's own files must be readable to key anything
             self._db = open_database(self.path)
@@ -198,22 +204,35 @@ class ResultCache:
         self.solutions_reused += found is not None
         return found
 
-    def get_state(self, key: str) -> "tuple[dict[str, str], SolverState, int] | None":
+    def get_state(self, key: str) -> "tuple[dict[str, str], SolverState, tuple[str, int]] | None":
         """The solver state stored under `key`: the (path -> file key) of the
-        facts it was made from, the state, and how many stored changes
-        (`stage_state` with a delta) it includes. None if absent or damaged
-        (a damaged change is deleted, and the review solves in full)."""
+        facts it was made from, the state, and where it stands (its
+        generation, and how many stored steps it includes). None if absent
+        or damaged (a damaged step is deleted, and the review solves in
+        full)."""
         from secreview.taint.solve import SolverState, StateDelta, apply_delta
 
-        found = self._load("SELECT key, value FROM states WHERE key IN ({})", [key], table="states").get(key)
-        if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], SolverState)) \
-                or self._db is None:
+        if self._db is None:
             return None
-        files, state = found
-        step = 0
         try:
+            row = self._db.execute("SELECT generation, value FROM solver_states WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            generation, value = row
+            try:
+                files, state = pickle.loads(value)
+                if not isinstance(state, SolverState):
+                    raise ValueError("not a solver state")
+            except Exception:  # noqa: BLE001 - any damage means: solve in full
+                self.discarded += 1
+                self._db.execute("DELETE FROM solver_states WHERE key = ?", (key,))
+                return None
+            step = 0
+            # Only the steps of this generation: another run may have stored
+            # a new one since the row above was read.
             for number, value in self._db.execute(
-                    "SELECT step, value FROM state_steps WHERE key = ? ORDER BY step", (key,)).fetchall():
+                    "SELECT step, value FROM solver_steps WHERE key = ? AND generation = ? ORDER BY step",
+                    (key, generation)).fetchall():
                 try:
                     files, delta = pickle.loads(value)
                     if number != step + 1 or not isinstance(delta, StateDelta):
@@ -221,13 +240,14 @@ class ResultCache:
                     apply_delta(state, delta)
                 except Exception:  # noqa: BLE001 - any damage means: solve in full
                     self.discarded += 1
-                    self._db.execute("DELETE FROM state_steps WHERE key = ? AND step >= ?", (key, number))
+                    self._db.execute("DELETE FROM solver_steps WHERE key = ? AND generation = ? AND step >= ?",
+                                     (key, generation, number))
                     return None
                 step = number
         except sqlite3.Error as exc:
             self._fail("cannot be read", exc)
             return None
-        return files, state, step
+        return files, state, (generation, step)
 
     def _load(self, query: str, keys: list[str], table: str = "files") -> dict:
         if self._db is None or not keys:
@@ -276,22 +296,21 @@ class ResultCache:
             self._fail("cannot store a result", exc)
 
     def stage_state(self, key: str, files: dict[str, str], state: "SolverState",
-                    delta: "tuple[int, StateDelta] | None" = None) -> None:
+                    delta: "tuple[tuple[str, int], StateDelta] | None" = None) -> None:
         """Remember the solver's state after a solve of the facts `files`
-        names. With `delta` (the step of the state it resumed from, and what
-        it changed), only the change is stored, unless `MAX_STEPS` are
-        already stored on top of the state; if another run stored a step
-        meanwhile, nothing is (the stored state stays valid for the files
-        it names)."""
+        names. With `delta` (where the state it resumed from stood, and what
+        it changed), only the change is stored as the next step, unless
+        `MAX_STEPS` are stored already; if another run stored a step or a new
+        generation meanwhile, nothing is (the stored state stays valid for
+        the files it names)."""
         if self._db is None:
             return
         try:
-            if delta is not None and delta[0] < MAX_STEPS:
-                step, change = delta
-                value = pickle.dumps((files, change), protocol=pickle.HIGHEST_PROTOCOL)
-                self._pending_state = (key, step + 1, value)
+            if delta is not None and delta[0][1] < MAX_STEPS:
+                base, change = delta
+                self._pending_state = (key, base, pickle.dumps((files, change), protocol=pickle.HIGHEST_PROTOCOL))
             else:
-                self._pending_state = (key, 0, pickle.dumps((files, state), protocol=pickle.HIGHEST_PROTOCOL))
+                self._pending_state = (key, None, pickle.dumps((files, state), protocol=pickle.HIGHEST_PROTOCOL))
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
             self._fail("cannot store a result", exc)
 
@@ -305,7 +324,7 @@ class ResultCache:
             return
         try:
             with self._db:
-                self._db.execute("BEGIN")
+                self._db.execute("BEGIN IMMEDIATE")  # the write lock now: the state's steps are read first
                 self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
                 if solution is not None:
                     self._db.execute("INSERT OR REPLACE INTO solutions VALUES (?, ?, ?)", solution)
@@ -317,19 +336,23 @@ class ResultCache:
         except sqlite3.Error as exc:
             self._fail("cannot be written", exc)
 
-    def _write_state(self, key: str, step: int, value: bytes) -> None:
+    def _write_state(self, key: str, base: tuple[str, int] | None, value: bytes) -> None:
         assert self._db is not None
-        if step == 0:
-            self._db.execute("INSERT OR REPLACE INTO states VALUES (?, ?, ?)", (key, value, time.time()))
-            self._db.execute("DELETE FROM state_steps WHERE key = ?", (key,))
-            self._db.execute("DELETE FROM states WHERE key NOT IN "
-                             "(SELECT key FROM states ORDER BY used DESC LIMIT ?)", (KEEP_STATES,))
-            self._db.execute("DELETE FROM state_steps WHERE key NOT IN (SELECT key FROM states)")
+        if base is None:
+            self._db.execute("INSERT OR REPLACE INTO solver_states VALUES (?, ?, ?, ?)",
+                             (key, uuid.uuid4().hex, value, time.time()))
+            self._db.execute("DELETE FROM solver_states WHERE key NOT IN "
+                             "(SELECT key FROM solver_states ORDER BY used DESC LIMIT ?)", (KEEP_STATES,))
+            self._db.execute("DELETE FROM solver_steps WHERE NOT EXISTS (SELECT 1 FROM solver_states s WHERE "
+                             "s.key = solver_steps.key AND s.generation = solver_steps.generation)")
             return
-        stored = self._db.execute("SELECT COUNT(*) FROM state_steps WHERE key = ?", (key,)).fetchone()[0]
-        if stored == step - 1 and self._db.execute("SELECT 1 FROM states WHERE key = ?", (key,)).fetchone():
-            self._db.execute("INSERT INTO state_steps VALUES (?, ?, ?)", (key, step, value))
-            self._db.execute("UPDATE states SET used = ? WHERE key = ?", (time.time(), key))
+        generation, step = base
+        current = self._db.execute("SELECT generation FROM solver_states WHERE key = ?", (key,)).fetchone()
+        stored = self._db.execute("SELECT COUNT(*) FROM solver_steps WHERE key = ? AND generation = ?",
+                                  (key, generation)).fetchone()[0]
+        if current == (generation,) and stored == step:
+            self._db.execute("INSERT INTO solver_steps VALUES (?, ?, ?, ?)", (key, generation, step + 1, value))
+            self._db.execute("UPDATE solver_states SET used = ? WHERE key = ?", (time.time(), key))
 
     def close(self) -> None:
         close_quietly(self._db)

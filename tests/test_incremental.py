@@ -258,7 +258,7 @@ def test_a_damaged_state_is_solved_in_full(tmp_path):
     folder = tmp_path / "cache"
     review([str(root)], Config(), root=str(root), jobs=1, cache=ResultCache(str(folder)))
     with sqlite3.connect(folder / FILE_NAME) as db:
-        db.execute("UPDATE states SET value = x'80049500'")
+        db.execute("UPDATE solver_states SET value = x'80049500'")
     (root / "helpers.py").write_text(HELPERS.replace("shlex.quote(command)", "command") + "\n# edited\n")
     cache = ResultCache(str(folder))
     report = review([str(root)], Config(), root=str(root), jobs=1, cache=cache)
@@ -302,7 +302,7 @@ def test_changes_are_stored_as_steps_until_the_state_is_stored_whole(tmp_path):
             ([] if sanitised else [(f.rule, f.line, f.trace) for f in cold.findings if f.line == 6])
         assert cache.solutions_resumed == 1
         with sqlite3.connect(folder / FILE_NAME) as db:
-            steps.append(db.execute("SELECT COUNT(*) FROM state_steps").fetchone()[0])
+            steps.append(db.execute("SELECT COUNT(*) FROM solver_steps").fetchone()[0])
     # Each edit stores its change; once MAX_STEPS are stored, the whole state.
     assert steps == list(range(1, MAX_STEPS + 1)) + [0, 1]
 
@@ -321,14 +321,14 @@ def test_a_damaged_step_is_dropped_and_the_review_solves_in_full(tmp_path):
     (root / "helpers.py").write_text(HELPERS.replace("shlex.quote(command)", "command"))
     review([str(root)], Config(), root=str(root), jobs=1, cache=ResultCache(str(folder)))
     with sqlite3.connect(folder / FILE_NAME) as db:
-        db.execute("UPDATE state_steps SET value = x'80049500'")
+        db.execute("UPDATE solver_steps SET value = x'80049500'")
     (root / "helpers.py").write_text(HELPERS.replace("shlex.quote(command)", "command") + "\n# again\n")
     cache = ResultCache(str(folder))
     report = review([str(root)], Config(), root=str(root), jobs=1, cache=cache)
     assert (cache.solutions_resumed, cache.discarded, cache.warning) == (0, 1, None)
     assert [(f.rule, f.line) for f in report.findings] == [("py.shell-injection", 6)]
     with sqlite3.connect(folder / FILE_NAME) as db:
-        assert db.execute("SELECT COUNT(*) FROM state_steps").fetchone()[0] == 0
+        assert db.execute("SELECT COUNT(*) FROM solver_steps").fetchone()[0] == 0
 
 
 def test_a_step_stored_meanwhile_by_another_run_wins(tmp_path):
@@ -342,7 +342,7 @@ def test_a_step_stored_meanwhile_by_another_run_wins(tmp_path):
     folder = str(tmp_path / "cache")
     review([str(root)], Config(), root=str(root), jobs=1, cache=ResultCache(folder))
     first, second = ResultCache(folder), ResultCache(folder)
-    (key,) = first._db.execute("SELECT key FROM states").fetchone()
+    (key,) = first._db.execute("SELECT key FROM solver_states").fetchone()
     runs = []
     for cache, text in ((first, "command"), (second, "command.strip()")):
         files, state, step = cache.get_state(key)
@@ -354,11 +354,22 @@ def test_a_step_stored_meanwhile_by_another_run_wins(tmp_path):
         assert [f.site.line for f in result.flows] == [6]
         runs.append((cache, files, state, step, delta))
     for cache, files, state, step, delta in runs:
-        assert step == 0
+        assert step[1] == 0
         cache.stage_state(key, {**files, "helpers.py": f"edited by {id(cache)}"}, state, (step, delta))
         cache.flush()
+    files, state, step = ResultCache(folder).get_state(key)
+    assert (step[1], files["helpers.py"]) == (1, f"edited by {id(first)}")
+    # A run that stores the state whole starts a new generation: a step
+    # made on the old one is not stored on it.
+    late = ResultCache(folder)
+    stale = late.get_state(key)
+    whole = ResultCache(folder)
+    whole.stage_state(key, {**files, "helpers.py": "stored whole"}, state)
+    whole.flush()
+    late.stage_state(key, {**files, "helpers.py": "late step"}, stale[1], (stale[2], runs[0][4]))
+    late.flush()
     files, _, step = ResultCache(folder).get_state(key)
-    assert (step, files["helpers.py"]) == (1, f"edited by {id(first)}")
+    assert (step[1], files["helpers.py"]) == (0, "stored whole") and step[0] != stale[2][0]
 
 
 def facts_of_text(tmp_path: Path, helpers: str) -> dict[str, ModuleFacts]:
