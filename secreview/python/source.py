@@ -123,7 +123,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 def source_lines(text: str) -> list[str]:
     """The file's lines as Python numbers them (line N is `lines[N - 1]`)."""
-    lines = _LINE_BREAK.split(text)
+    lines = text.split("\n") if "\r" not in text else _LINE_BREAK.split(text)
     if lines and lines[-1] == "":
         lines.pop()
     return lines
