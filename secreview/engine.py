@@ -493,22 +493,21 @@ def _pool_batches(files: list[SourceFile], config: Config, taint: TaintSetup, jo
                 process, sent = workers[pipe]
                 alive = True
                 try:
-                    while sent and pipe.poll():
+                    while pipe.poll():  # a result, or the end of the pipe (recv raises)
                         results = pipe.recv()
-                        if not (isinstance(results, list) and len(results) == len(sent[0][0])):
+                        if not (sent and isinstance(results, list) and len(results) == len(sent[0][0])):
                             alive = False  # what no worker sends: replace it
                             break
                         deaths_in_a_row = 0
                         yield sent.popleft()[0], results
                 except Exception:  # noqa: BLE001 - cut short (the worker died while sending) or unreadable
                     alive = False
-                if alive and ready is pipe and not pipe.closed:
+                if alive and ready is pipe:
                     give(pipe)
                     continue
-                if alive and ready is not pipe and not sent:
-                    alive = False  # exited with nothing left to do: nothing lost
-                # The worker is gone: the first batch it had is what it died
-                # on; the others it never started.
+                # The worker is gone (its sentinel fired, its pipe ended) or
+                # misbehaved: the first batch it had is what it died on; the
+                # others it never started.
                 _stop(process, pipe)
                 del workers[pipe]
                 if sent:

@@ -62,8 +62,8 @@ class TaintResult:
     # reaches: no source, and any parameter involved belongs to a function
     # whose every caller in the project was checked.
     covered: set[tuple[str, int, str]] = field(default_factory=set)
-    # How the result was reached: "full", or "resumed" with how many
-    # functions were solved again.
+    # Resumed from an earlier solve's state: how many functions were solved
+    # again (None: solved in full).
     resumed: int | None = None
 
 
@@ -104,9 +104,10 @@ class SolverState:
 @dataclass
 class StateDelta:
     """What a resumed solve changed in the state it started from: the
-    entries of the functions, files and attributes it touched, and the
-    (small) tables of who calls and reads what, whole. Storing it costs a
-    fraction of storing the state."""
+    entries of the files, functions, attributes, callers, readers and
+    lookups it touched (the module variables' small table whole). Storing
+    it costs a fraction of storing the state (on Nova, 117 KB against
+    6.8 MB after an edit to its largest file)."""
 
     # Changed entries; None: removed.
     files: dict[str, _FileInfo | None]
