@@ -185,6 +185,14 @@ def walk(node: ast.AST) -> Iterator[ast.AST]:
         stack.extend(reversed(children(current)))
 
 
+# How `_collect_bindings` treats a node besides walking into it.
+_BINDING_KINDS: dict[type, str] = {
+    ast.FunctionDef: "def", ast.AsyncFunctionDef: "def", ast.ClassDef: "def",
+    ast.Lambda: "skip", ast.ListComp: "skip", ast.SetComp: "skip", ast.DictComp: "skip", ast.GeneratorExp: "skip",
+    ast.Global: "names", ast.Nonlocal: "names", ast.Import: "import", ast.ImportFrom: "import",
+    ast.ExceptHandler: "handler", ast.NamedExpr: "walrus",
+}
+
 # Set by `FileContext._index`, on first use of any of them.
 _INDEXED = frozenset({"parents", "functions", "imports", "module_imports", "module_bindings", "shadowed",
                       "_by_type", "_rebound_names", "_single_import"})
@@ -464,7 +472,11 @@ class FileContext:
         bindings: dict[str, list[ast.AST]] = {}
 
         def bind(name: str, node: ast.AST) -> None:
-            bindings.setdefault(name, []).append(node)
+            found = bindings.get(name)
+            if found is None:
+                bindings[name] = [node]
+            else:
+                found.append(node)
 
         if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             args = scope.args
@@ -476,29 +488,50 @@ class FileContext:
                 bind(args.kwarg.arg, args.kwarg)
         body = scope.body if isinstance(scope.body, list) else [scope.body]  # type: ignore[attr-defined]
         stack: list[ast.AST] = list(reversed(body))
-        while stack:
+        child_fields = _CHILD_FIELDS
+        AST, list_, Name, Store, Load = ast.AST, list, ast.Name, ast.Store, ast.Load
+        while stack:  # every node of every scope looked at: kept plain
             node = stack.pop()
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                bind(node.name, node)
-                stack.extend(node.decorator_list)
-                continue  # nested scope
-            if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-                continue
-            if isinstance(node, (ast.Global, ast.Nonlocal)):
-                for name in node.names:
-                    bind(name, node)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-                bind(node.id, self._binding_statement(node))
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                for alias in node.names:
-                    bind((alias.asname or alias.name).split(".")[0], node)
-            elif isinstance(node, ast.ExceptHandler) and node.name:
-                bind(node.name, node)
-            elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
-                bind(node.target.id, node)
-                stack.append(node.value)
-                continue
-            stack.extend(reversed(children(node)))
+            kind = node.__class__
+            if kind is Name:
+                ctx = node.ctx.__class__  # type: ignore[attr-defined]
+                if ctx is not Load:
+                    bind(node.id, self._binding_statement(node))  # type: ignore[attr-defined]
+                continue  # a Name has no children but its context
+            special = _BINDING_KINDS.get(kind)
+            if special is not None:
+                if special == "def":
+                    bind(node.name, node)  # type: ignore[attr-defined]
+                    stack.extend(node.decorator_list)  # type: ignore[attr-defined]
+                    continue  # nested scope
+                if special == "skip":
+                    continue
+                if special == "names":
+                    for name in node.names:  # type: ignore[attr-defined]
+                        bind(name, node)
+                elif special == "import":
+                    for alias in node.names:  # type: ignore[attr-defined]
+                        bind((alias.asname or alias.name).split(".")[0], node)
+                elif special == "handler":
+                    if node.name:  # type: ignore[attr-defined]
+                        bind(node.name, node)  # type: ignore[attr-defined]
+                elif special == "walrus" and node.target.__class__ is Name:  # type: ignore[attr-defined]
+                    bind(node.target.id, node)  # type: ignore[attr-defined]
+                    stack.append(node.value)  # type: ignore[attr-defined]
+                    continue
+            fields = child_fields.get(kind)
+            if fields is None:
+                fields = _child_fields(kind)
+            start = len(stack)
+            for name in fields:
+                value = getattr(node, name, None)
+                if value.__class__ is list_:
+                    for item in value:
+                        if isinstance(item, AST):
+                            stack.append(item)
+                elif isinstance(value, AST):
+                    stack.append(value)
+            stack[start:] = stack[start:][::-1]  # children in source order
         return bindings
 
     def _binding_statement(self, name: ast.Name) -> ast.AST:
