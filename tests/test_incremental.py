@@ -219,51 +219,39 @@ def run(command):
 """
 
 
-def test_a_removed_sanitiser_in_another_file_is_found_by_the_resumed_review(tmp_path):
-    """The engine resumes from the stored state: the callers in files that
-    did not change are solved again, and the report equals a cold one."""
+UNSAFE_HELPERS = HELPERS.replace("shlex.quote(command)", "command")
+
+
+def two_files(tmp_path: Path, helpers: str) -> tuple[Path, Path]:
+    """A project of `service.py` and `helpers.py`, and its cache folder."""
     root = tmp_path / "p"
     root.mkdir()
     (root / "service.py").write_text(SERVICE)
-    (root / "helpers.py").write_text(HELPERS)
-    folder = str(tmp_path / "cache")
+    (root / "helpers.py").write_text(helpers)
+    return root, tmp_path / "cache"
 
-    def run(cache):
-        return review([str(root)], Config(), root=str(root), jobs=1, cache=cache)
 
-    assert run(ResultCache(folder)).findings == []
-    (root / "helpers.py").write_text(HELPERS.replace("shlex.quote(command)", "command"))
-    cache = ResultCache(folder)
-    warm = run(cache)
+def review_with(root: Path, cache: ResultCache | None):
+    return review([str(root)], Config(), root=str(root), jobs=1, cache=cache)
+
+
+def test_a_removed_sanitiser_in_another_file_is_found_by_the_resumed_review(tmp_path):
+    """The engine resumes from the stored state: the callers in files that
+    did not change are solved again, and the report equals a cold one."""
+    root, folder = two_files(tmp_path, HELPERS)
+    assert review_with(root, ResultCache(str(folder))).findings == []
+    (root / "helpers.py").write_text(UNSAFE_HELPERS)
+    cache = ResultCache(str(folder))
+    warm = review_with(root, cache)
     assert cache.solutions_resumed == 1 and cache.misses == 1
-    cold = run(None)
+    cold = review_with(root, None)
     assert [(f.rule, f.path, f.line, [s.path for s in f.trace]) for f in warm.findings] == \
         [(f.rule, f.path, f.line, [s.path for s in f.trace]) for f in cold.findings] == \
         [("py.shell-injection", "helpers.py", 6, ["service.py", "helpers.py", "helpers.py"])]
     # And back: the sanitiser restored, the flow is gone again.
     (root / "helpers.py").write_text(HELPERS + "\n")
-    cache = ResultCache(folder)
-    assert run(cache).findings == [] and cache.solutions_resumed == 1
-
-
-def test_a_damaged_state_is_solved_in_full(tmp_path):
-    import sqlite3
-
-    from secreview.cache import FILE_NAME
-
-    root = tmp_path / "p"
-    root.mkdir()
-    (root / "service.py").write_text(SERVICE)
-    (root / "helpers.py").write_text(HELPERS.replace("shlex.quote(command)", "command"))
-    folder = tmp_path / "cache"
-    review([str(root)], Config(), root=str(root), jobs=1, cache=ResultCache(str(folder)))
-    with sqlite3.connect(folder / FILE_NAME) as db:
-        db.execute("UPDATE solver_states SET value = x'80049500'")
-    (root / "helpers.py").write_text(HELPERS.replace("shlex.quote(command)", "command") + "\n# edited\n")
     cache = ResultCache(str(folder))
-    report = review([str(root)], Config(), root=str(root), jobs=1, cache=cache)
-    assert (cache.solutions_resumed, cache.discarded, cache.warning) == (0, 1, None)
-    assert [(f.rule, f.line) for f in report.findings] == [("py.shell-injection", 6)]
+    assert review_with(root, cache).findings == [] and cache.solutions_resumed == 1
 
 
 def test_the_generator_makes_programs_with_flows(tmp_path):
@@ -283,23 +271,17 @@ def test_changes_are_stored_as_steps_until_the_state_is_stored_whole(tmp_path):
 
     from secreview.cache import FILE_NAME, MAX_STEPS
 
-    root = tmp_path / "p"
-    root.mkdir()
-    (root / "service.py").write_text(SERVICE)
-    (root / "helpers.py").write_text(HELPERS)
-    folder = tmp_path / "cache"
-    review([str(root)], Config(), root=str(root), jobs=1, cache=ResultCache(str(folder)))
+    root, folder = two_files(tmp_path, HELPERS)
+    review_with(root, ResultCache(str(folder)))
     steps = []
     for edit in range(MAX_STEPS + 2):
         sanitised = edit % 2 == 1
-        text = HELPERS if sanitised else HELPERS.replace("shlex.quote(command)", "command")
-        (root / "helpers.py").write_text(text + f"\n# edit {edit}\n")
+        (root / "helpers.py").write_text((HELPERS if sanitised else UNSAFE_HELPERS) + f"\n# edit {edit}\n")
         cache = ResultCache(str(folder))
-        warm = review([str(root)], Config(), root=str(root), jobs=1, cache=cache)
-        cold = review([str(root)], Config(), root=str(root), jobs=1)
-        assert [(f.rule, f.line, f.trace) for f in warm.findings] == \
-            [(f.rule, f.line, f.trace) for f in cold.findings] == \
-            ([] if sanitised else [(f.rule, f.line, f.trace) for f in cold.findings if f.line == 6])
+        warm = review_with(root, cache)
+        cold = review_with(root, None)
+        assert [(f.rule, f.line, f.trace) for f in warm.findings] == [(f.rule, f.line, f.trace) for f in cold.findings]
+        assert [(f.rule, f.line) for f in warm.findings] == ([] if sanitised else [("py.shell-injection", 6)])
         assert cache.solutions_resumed == 1
         with sqlite3.connect(folder / FILE_NAME) as db:
             steps.append(db.execute("SELECT COUNT(*) FROM solver_steps").fetchone()[0])
@@ -307,40 +289,35 @@ def test_changes_are_stored_as_steps_until_the_state_is_stored_whole(tmp_path):
     assert steps == list(range(1, MAX_STEPS + 1)) + [0, 1]
 
 
-def test_a_damaged_step_is_dropped_and_the_review_solves_in_full(tmp_path):
+@pytest.mark.parametrize("table", ["solver_states", "solver_steps"])
+def test_a_damaged_state_or_step_is_dropped_and_the_review_solves_in_full(tmp_path, table):
     import sqlite3
 
     from secreview.cache import FILE_NAME
 
-    root = tmp_path / "p"
-    root.mkdir()
-    (root / "service.py").write_text(SERVICE)
-    (root / "helpers.py").write_text(HELPERS)
-    folder = tmp_path / "cache"
-    review([str(root)], Config(), root=str(root), jobs=1, cache=ResultCache(str(folder)))
-    (root / "helpers.py").write_text(HELPERS.replace("shlex.quote(command)", "command"))
-    review([str(root)], Config(), root=str(root), jobs=1, cache=ResultCache(str(folder)))
+    root, folder = two_files(tmp_path, HELPERS)
+    review_with(root, ResultCache(str(folder)))  # the state, whole
+    (root / "helpers.py").write_text(UNSAFE_HELPERS)
+    review_with(root, ResultCache(str(folder)))  # and one step on it
     with sqlite3.connect(folder / FILE_NAME) as db:
-        db.execute("UPDATE solver_steps SET value = x'80049500'")
-    (root / "helpers.py").write_text(HELPERS.replace("shlex.quote(command)", "command") + "\n# again\n")
+        db.execute(f"UPDATE {table} SET value = x'80049500'")
+    (root / "helpers.py").write_text(UNSAFE_HELPERS + "\n# edited again\n")
     cache = ResultCache(str(folder))
-    report = review([str(root)], Config(), root=str(root), jobs=1, cache=cache)
+    report = review_with(root, cache)
     assert (cache.solutions_resumed, cache.discarded, cache.warning) == (0, 1, None)
     assert [(f.rule, f.line) for f in report.findings] == [("py.shell-injection", 6)]
-    with sqlite3.connect(folder / FILE_NAME) as db:
+    with sqlite3.connect(folder / FILE_NAME) as db:  # a new generation, stored whole, without steps
         assert db.execute("SELECT COUNT(*) FROM solver_steps").fetchone()[0] == 0
+        assert db.execute("SELECT COUNT(*) FROM solver_states").fetchone()[0] == 1
 
 
 def test_a_step_stored_meanwhile_by_another_run_wins(tmp_path):
     """Two runs resume from the same stored state: the first stores its
     change, the second stores nothing (its change applies to the state the
     first replaced); the state read back is the first run's."""
-    root = tmp_path / "p"
-    root.mkdir()
-    (root / "service.py").write_text(SERVICE)
-    (root / "helpers.py").write_text(HELPERS)
-    folder = str(tmp_path / "cache")
-    review([str(root)], Config(), root=str(root), jobs=1, cache=ResultCache(folder))
+    root, cache_folder = two_files(tmp_path, HELPERS)
+    folder = str(cache_folder)
+    review_with(root, ResultCache(folder))
     first, second = ResultCache(folder), ResultCache(folder)
     (key,) = first._db.execute("SELECT key FROM solver_states").fetchone()
     runs = []
