@@ -645,6 +645,8 @@ def _solve(with_facts: list[tuple[SourceFile, str | None, FileResult]], rules: l
                 cache.solutions_resumed += 1
             except Declined:
                 solved = None
+            except Exception:  # noqa: BLE001 - a defect in resuming must cost time, never the result
+                solved = delta = None
         if solved is None:
             facts = _all_facts(with_facts, rules, config, taint, cache)
             if len(facts) != len(with_facts):  # the file changed or broke meanwhile: not the state `files` names

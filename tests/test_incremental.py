@@ -355,3 +355,20 @@ def facts_of_text(tmp_path: Path, helpers: str) -> dict[str, ModuleFacts]:
     (other / "service.py").write_text(SERVICE)
     (other / "helpers.py").write_text(helpers)
     return {"helpers.py": facts_of(other)["helpers.py"]}
+
+
+def test_a_defect_in_resuming_costs_time_not_the_result(tmp_path, monkeypatch):
+    import secreview.engine as engine_module
+
+    root, folder = two_files(tmp_path, HELPERS)
+    review_with(root, ResultCache(str(folder)))
+    (root / "helpers.py").write_text(UNSAFE_HELPERS)
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("a defect")
+
+    monkeypatch.setattr(engine_module, "resume", broken)
+    cache = ResultCache(str(folder))
+    report = review_with(root, cache)
+    assert cache.solutions_resumed == 0 and report.errors == []
+    assert [(f.rule, f.line) for f in report.findings] == [("py.shell-injection", 6)]
