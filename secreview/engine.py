@@ -625,7 +625,8 @@ def _solve(with_facts: list[tuple[SourceFile, str | None, FileResult]], rules: l
         source.path for source, _, _ in with_facts if is_test_path(source.path))
     keyed = cache is not None and review_key is not None and all(key is not None for _, key, _ in with_facts)
     if not keyed:
-        return solve(_all_facts(with_facts, rules, config, taint, cache), quiet)
+        with _without_cycle_collector():
+            return solve(_all_facts(with_facts, rules, config, taint, cache), quiet)
     from secreview.cache import solution_key, state_key
 
     assert cache is not None and review_key is not None
