@@ -165,6 +165,14 @@ def test_a_test_file_no_rule_needs_is_not_indexed():
         def go(cmd):
             run(cmd)
         ''', [("py.shell-injection", 5)]),
+    # A comment between the module's dot and the function's name.
+    ('''
+        import os
+
+        def go(cmd):
+            (os.  # the shell
+                system)(cmd)
+        ''', [("py.shell-injection", 5)]),
     ('''
         import subprocess as sp
 
@@ -196,6 +204,9 @@ def test_rules_with_needles_still_report_in_test_files(source, expected):
     ("from os import path, \\\n    system\n", True),
     ("import os\nos.\\\n    system(x)", True),
     ("import os\n(os\n .system(x))", True),
+    # A comment between the module's dot and the function's name.
+    ("import os\n(os.  # the shell\n    system)(x)", True),
+    ("import os\n(os.  # see #42, it says system\n    # and more\n\n    system)(x)", True),
     # Comments inside a parenthesised import list (one saying "import").
     ("from os import (  # noqa\n    system)\n", True),
     ("from os import (path,  # see the import docs\n    system)\n", True),

@@ -245,8 +245,35 @@ def names_member(text: str, module: str, function: str) -> bool:
     reaches `os.system`: `os.system(...)`, `import os as o; o.system(...)`,
     `from os import system`)."""
     return has_word(text, module) and any(
-        text[max(0, start - 64):start].rstrip(" \t\r\n\\").endswith(".") or _in_import(text, start)
-        for start in _word_starts(text, function))
+        _follows_dot(text, start) or _in_import(text, start) for start in _word_starts(text, function))
+
+
+def _follows_dot(text: str, position: int) -> bool:
+    """The word at `position` is written as an attribute: a `.` comes before
+    it, past blanks and line continuations, and past line ends with their
+    comments (inside brackets, `os.` and `system` may stand on two lines
+    with a comment between)."""
+    index = position - 1
+    for _ in range(_LINES_BACK):
+        while index >= 0 and text[index] in " \t\r\\":
+            index -= 1
+        if index < 0:
+            return False
+        char = text[index]
+        if char == ".":
+            return True
+        if char == "\n":
+            index -= 1
+            continue
+        # Code, or the end of a comment: look before the comment's `#`.
+        comment = text.rfind("#", text.rfind("\n", 0, index) + 1, index + 1)
+        if comment < 0:
+            return False
+        index = comment - 1
+    return False
+
+
+_LINES_BACK = 16  # line ends and comments looked back over
 
 
 def _in_import(text: str, position: int) -> bool:
