@@ -37,12 +37,19 @@ import c
 G = {global_value}
 
 
-class {cls}:
+class {cls}{bases}:
     def put(self, v):
         self.v = v
 
     def run(self):
         os.system(self.v)
+
+{extra}
+"""
+SUBCLASS = """
+class {name}({base}):
+    def {method}(self, v=None):
+        {body}
 
 """
 
@@ -88,10 +95,16 @@ class Program:
                         for m in MODULES}
         self.bodies = {m: {name: _function(self.rng, name, self.functions, m) for name in self.functions[m]}
                        for m in MODULES}
+        self.bases = {m: "" for m in MODULES}  # of each module's Box
+        self.subclasses: dict[str, list[str]] = {m: [] for m in MODULES}
 
     def text(self, module: str) -> str:
-        head = HEADER.format(global_value=self.globals[module], cls=f"{module.capitalize()}Box")
+        head = HEADER.format(global_value=self.globals[module], cls=f"{module.capitalize()}Box",
+                             bases=self.bases[module], extra="".join(self.subclasses[module]))
         return head + "\n\n".join(self.bodies[module].values())
+
+    def box(self, module: str, here: str) -> str:
+        return f"{module.capitalize()}Box" if module == here else f"{module}.{module.capitalize()}Box"
 
     def write(self, root: Path) -> None:
         for module in MODULES:
@@ -101,8 +114,18 @@ class Program:
         """Change one module; its name."""
         module = self.rng.choice(MODULES)
         bodies = self.bodies[module]
-        kind = self.rng.choice(["rewrite", "rewrite", "add", "remove", "global"])
-        if kind == "add" or len(bodies) < 2:
+        kind = self.rng.choice(["rewrite", "rewrite", "add", "remove", "global", "rebase", "subclass", "unsubclass"])
+        if kind == "rebase":  # the module's Box gets another base class, or none
+            other = self.rng.choice(MODULES)
+            self.bases[module] = "" if other == module else f"({self.box(other, module)})"
+        elif kind == "subclass":  # a class sharing a Box's attribute: it writes untrusted data, or runs it
+            method, body = self.rng.choice([("put", "self.v = request.args.get('q')"), ("run", "os.system(self.v)")])
+            name = f"Sub{self.rng.randint(0, 10**6)}{module}"
+            self.subclasses[module].append(SUBCLASS.format(
+                name=name, base=self.box(self.rng.choice(MODULES), module), method=method, body=body))
+        elif kind == "unsubclass" and self.subclasses[module]:
+            self.subclasses[module].pop(self.rng.randrange(len(self.subclasses[module])))
+        elif kind == "add" or len(bodies) < 2:
             name = f"f{len(bodies) + self.rng.randint(10, 99)}{module}"
             self.functions[module].append(name)
             bodies[name] = _function(self.rng, name, self.functions, module)
@@ -185,16 +208,23 @@ def test_only_what_an_edit_reaches_is_solved_again(tmp_path):
     assert result.resumed == 1 and loaded == []
 
 
-def test_a_changed_class_hierarchy_declines(tmp_path):
+def test_a_subclass_added_elsewhere_is_resumed_and_shares_the_attribute(tmp_path):
+    """A class added in another file, whose method writes untrusted data
+    into the attribute a base class runs: the base's reader is solved again
+    and the new flow is found, as a full solve finds it."""
     program = Program(3)
     program.write(tmp_path)
     old = facts_of(tmp_path)
     _, state = solve_with_state(list(old.values()))
-    with open(tmp_path / "a.py", "a") as handle:
-        handle.write("\n\nclass Extra(ABox):\n    pass\n")
+    assert not any(f.site.scope == "ABox.run" for f in solve(list(old.values())).flows)
+    with open(tmp_path / "b.py", "a") as handle:
+        handle.write("\n\nclass Writer(a.ABox):\n    def put(self, v):\n        self.v = request.args.get('q')\n")
     new = facts_of(tmp_path)
-    with pytest.raises(Declined, match="class hierarchy"):
-        resume(state, {"a.py": new["a.py"]}, {"a.py": old["a.py"]}, lambda paths: {}, frozenset())
+    result, _, _ = resume(state, {"b.py": new["b.py"]}, {"b.py": old["b.py"]},
+                          lambda paths: {p: new[p] for p in paths}, frozenset())
+    assert comparable(result) == comparable(solve(list(new.values())))
+    assert [f.site.scope for f in result.flows if f.site.path == "a.py" and f.site.scope == "ABox.run"] == ["ABox.run"]
+    assert result.resumed is not None and result.resumed < len(state.functions)
 
 
 SERVICE = """\

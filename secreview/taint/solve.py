@@ -25,9 +25,11 @@ whose calls now resolve differently, and everything that depends on them
 again; the rest keep their summaries, and their facts are read only if a
 reset function's new result reaches them. Because the fixpoint does not
 depend on the order of evaluation, the result is the one a full solve of
-the new facts gives; whenever that cannot be guaranteed (the class
-hierarchy changed, a work limit was hit, a name now means another
-function), `resume` declines and the caller solves in full.
+the new facts gives. A changed class hierarchy resets the readers of every
+class whose family (ancestors and subclasses, which share attributes)
+changed, and every call that now resolves elsewhere. Whenever the result
+cannot be guaranteed (a work limit was hit, a function is defined in two
+files), `resume` declines and the caller solves in full.
 """
 
 from __future__ import annotations
@@ -240,7 +242,7 @@ class _Solver:
                 owned.append(function.qualname)
         self.files[facts.path] = _FileInfo(owned, facts.classes, facts.exports, facts.module_function,
                                            facts.clean_sinks, facts.bounded)
-        self.classes.update(facts.classes)
+        self.classes.update(facts.classes)  # in the review's order: `all_classes` gives the same
         for name, labels in facts.exports.items():
             self.exports[(facts.module, name)] = (facts.module_function, labels)
 
@@ -292,22 +294,37 @@ class _Solver:
         self.callers, self.readers, self.produced = state.callers, state.readers, state.produced
         self._lookup_cache, self.lookup_users = state.lookups, state.lookup_users
         for info in self.files.values():
-            self.classes.update(info.classes)
             module = info.module_function[: -len(".<module>")]
             for name, labels in info.exports.items():
                 self.exports[(module, name)] = (info.module_function, labels)
+        self.classes = self.all_classes()
         self.index_classes()
+
+    def all_classes(self) -> dict[str, ClassInfo]:
+        """Every file's classes, merged in the order a full solve merges
+        them (the review's order: by path), so a class defined in two files
+        is the same one however the state was reached."""
+        classes: dict[str, ClassInfo] = {}
+        for path in sorted(self.files):
+            classes.update(self.files[path].classes)
+        return classes
 
     def apply(self, changed: dict[str, ModuleFacts | None], previous: dict[str, ModuleFacts]) -> set[str]:
         """Put the changed files' facts in place of the old; the functions to
         solve again (their state is cleared)."""
         touched: set[str] = set()
         renamed: set[str] = set()  # functions that appeared, went or changed kind
+        # A changed class can change which class a name means, and which
+        # classes share attributes (a class, its ancestors and subclasses).
+        hierarchy = any((self.files[path].classes if path in self.files else {}) !=
+                        (facts.classes if facts is not None else {}) for path, facts in changed.items())
+        if hierarchy:
+            owners = set(self.classes) | {owner for owner, _ in self.attr_parts} | {
+                key[1] for key in self.readers if key[0] == "attr"}
+            families_before = {owner: self.family(owner) for owner in owners}
         for path, facts in changed.items():
             self.dirty_files.add(path)
             old = self.files.pop(path, None)
-            if (old.classes if old is not None else {}) != (facts.classes if facts is not None else {}):
-                raise Declined("the class hierarchy changed")
             kinds = {}
             for name in old.functions if old is not None else ():
                 kinds[name] = self.functions.pop(name).kind
@@ -332,14 +349,25 @@ class _Solver:
                     del self.exports[key]
             if facts is not None:
                 self.add_file(facts)
-        if renamed:  # a call may now resolve to another function
+        if hierarchy:
+            self.classes = self.all_classes()
+            self.index_classes()
+            owners |= set(self.classes)
+            for owner in owners:
+                if self.family(owner) != families_before.get(owner, [owner]):
+                    # What its readers see is made of other classes' stores now.
+                    for key, readers in self.readers.items():
+                        if key[0] == "attr" and key[1] == owner:
+                            touched |= readers
+        if renamed or hierarchy:  # a call may now resolve to another function
             # A call path can name a function only by its last part (the
             # function, or the method looked up through the classes); a
-            # class's path names its `__init__`.
+            # class's path names its `__init__`. When classes changed, any
+            # path may name another class.
             last = {name.rpartition(".")[2] for name in renamed}
             dirty = set(self.dirty_lookups)
             for key, found in list(self._lookup_cache.items()):
-                if "__init__" not in last and key[0].rpartition(".")[2] not in last:
+                if not hierarchy and "__init__" not in last and key[0].rpartition(".")[2] not in last:
                     continue
                 del self._lookup_cache[key]
                 if self.lookup_path(*key) != found:
