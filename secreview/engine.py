@@ -630,7 +630,7 @@ def _solve(with_facts: list[tuple[SourceFile, str | None, FileResult]], rules: l
     from secreview.cache import solution_key, state_key
 
     assert cache is not None and review_key is not None
-    files = {source.path: key for source, key, _ in with_facts}
+    files = {source.path: key for source, key, _ in with_facts if key is not None}  # all of them: keyed
     solution = solution_key(review_key, files.items(), config.include_tests)
     stored = cache.get_solution(solution)
     if stored is not None:

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from secreview.model import TraceStep
 from secreview.taint.extract import ClassInfo, ModuleFacts
@@ -131,16 +131,18 @@ def apply_delta(state: SolverState, delta: StateDelta) -> None:
             state.files.pop(path, None)
         else:
             state.files[path] = info
-    tables = (state.functions, state.static, state.ret, state.ret_items, state.sinks, state.produced)
+    tables: tuple[dict[str, Any], ...] = (
+        state.functions, state.static, state.ret, state.ret_items, state.sinks, state.produced)
     for name, entry in delta.functions.items():
         for table, value in zip(tables, entry or (None,) * len(tables)):
             if value is None:
                 table.pop(name, None)
             else:
                 table[name] = value
-    for table, changes in ((state.attr_parts, delta.attr_parts), (state.callers, delta.callers),
-                           (state.readers, delta.readers), (state.lookups, delta.lookups),
-                           (state.lookup_users, delta.lookup_users)):
+    pairs: tuple[tuple[dict[Any, Any], dict[Any, Any]], ...] = (
+        (state.attr_parts, delta.attr_parts), (state.callers, delta.callers), (state.readers, delta.readers),
+        (state.lookups, delta.lookups), (state.lookup_users, delta.lookup_users))
+    for table, changes in pairs:
         for key, value in changes.items():
             if value is None:
                 table.pop(key, None)
@@ -345,8 +347,8 @@ class _Solver:
                 if facts is None or old.exports != facts.exports:
                     touched.add(old.module_function)
                 module = old.module_function[: -len(".<module>")]
-                for key in [k for k in self.exports if k[0] == module]:
-                    del self.exports[key]
+                for export in [k for k in self.exports if k[0] == module]:
+                    del self.exports[export]
             if facts is not None:
                 self.add_file(facts)
         if hierarchy:
@@ -385,7 +387,7 @@ class _Solver:
         for slot, parts in self.attr_parts.items():
             for writer in parts:
                 written.setdefault(writer, []).append(slot)
-        exported: dict[str, list[str]] = {}
+        exported: dict[str, list[tuple[str, str]]] = {}
         for (module, name) in self.global_store:
             exported.setdefault(f"{module}.<module>", []).append((module, name))
         found = set(names)
@@ -413,8 +415,8 @@ class _Solver:
             self.produced.pop(name, None)
             if name.endswith(".<module>"):
                 module = name[: -len(".<module>")]
-                for key in [k for k in self.global_store if k[0] == module]:
-                    del self.global_store[key]
+                for variable in [k for k in self.global_store if k[0] == module]:
+                    del self.global_store[variable]
         for slot, parts in list(self.attr_parts.items()):
             if names.isdisjoint(parts):
                 continue
@@ -426,8 +428,10 @@ class _Solver:
             else:
                 del self.attr_parts[slot]
                 self.attr_store.pop(slot, None)
-        for table, dirty in ((self.callers, self.dirty_callers), (self.readers, self.dirty_readers),
-                             (self.lookup_users, self.dirty_lookups)):
+        tables: tuple[tuple[dict[Any, set[str]], set[Any]], ...] = (
+            (self.callers, self.dirty_callers), (self.readers, self.dirty_readers),
+            (self.lookup_users, self.dirty_lookups))
+        for table, dirty in tables:
             for key, users in table.items():
                 if not users.isdisjoint(names):
                     users -= names
