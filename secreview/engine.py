@@ -390,7 +390,6 @@ def review(
 PARALLEL_MIN_FILES = 64
 WORKER_BATCH = 8  # files per task sent to a worker process
 IN_FLIGHT = 2  # tasks a worker process holds at once
-_WORKER: tuple[list[Rule], Config, TaintSetup] | None = None
 
 
 class Executor(Protocol):
@@ -539,7 +538,7 @@ def _stop(process: Any, pipe: Any, wait_seconds: float = 0) -> None:
 def _worker_main(pipe: Any, config: Config, taint: TaintSetup) -> None:
     """A worker process: batches of files in, their results out, until told
     to stop (None) or the review's end of the pipe is gone."""
-    _start_worker(config, taint)
+    rules = select_rules(config)
     while True:
         try:
             batch = pipe.recv()
@@ -547,7 +546,7 @@ def _worker_main(pipe: Any, config: Config, taint: TaintSetup) -> None:
             return
         if batch is None:
             return
-        pipe.send(_review_in_worker(batch))
+        pipe.send([review_file(source, rules, config, taint) for source in batch])
 
 
 def largest_first(files: list[SourceFile], size: int) -> list[list[int]]:
@@ -576,17 +575,6 @@ def _size(path: str) -> int:
         return os.stat(path).st_size
     except OSError:
         return 0  # the review of the file says why
-
-
-def _start_worker(config: Config, taint: TaintSetup) -> None:
-    global _WORKER
-    _WORKER = (select_rules(config), config, taint)
-
-
-def _review_in_worker(sources: list[SourceFile]) -> list[FileResult]:
-    assert _WORKER is not None
-    rules, config, taint = _WORKER
-    return [review_file(source, rules, config, taint) for source in sources]
 
 
 def _cached_or_fresh(files: list[SourceFile], config: Config, taint: TaintSetup, executor: Executor,
