@@ -77,6 +77,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)  # sent with the answer, e.g. retry-after
     error: str | None = None  # for status >= 400: the error message
     raw: bytes | None = None  # send exactly these bytes as the body
+    hold: Callable[[], object] | None = None  # called (outside the server's lock) before answering
 
 
 ReplySource = Callable[[dict[str, Any]], Reply]
@@ -232,6 +233,11 @@ class OpenAIServer:
         first = self._next(body)
         if isinstance(first, str):
             return _error(500, first)
+        if first.hold is not None:
+            try:
+                first.hold()
+            except Exception as exc:  # e.g. a broken barrier: say so in the answer
+                return _error(500, f"the reply's hold raised {type(exc).__name__}: {exc}")
         if first.delay:
             self._stopping.wait(first.delay)
         if first.raw is not None:
