@@ -122,15 +122,18 @@ def discover(targets: list[str], root: str, exclude: list[str] | None = None) ->
 def _walk(top: str, root: str, exclude: list[str], out: Discovery,
           add_file: Callable[[str, str | None], None]) -> None:
     visited_dirs: set[str] = set()
-    stack = [top]
+    # (folder, its real path when known: a folder that is not a link is its
+    # real parent's real path plus its name, with no path to resolve)
+    stack: list[tuple[str, str | None]] = [(top, None)]
     while stack:
-        current = stack.pop()
-        try:
-            real_dir = os.path.realpath(current, strict=True)
-        except OSError as exc:
-            out.errors.append(FileError(relative_path(os.path.abspath(current), root),
-                                        _link_reason(current, exc)))
-            continue
+        current, real_dir = stack.pop()
+        if real_dir is None:
+            try:
+                real_dir = os.path.realpath(current, strict=True)
+            except OSError as exc:
+                out.errors.append(FileError(relative_path(os.path.abspath(current), root),
+                                            _link_reason(current, exc)))
+                continue
         if real_dir in visited_dirs:
             # A link back to a folder already walked: its files are in scope once.
             continue
@@ -159,7 +162,7 @@ def _walk(top: str, root: str, exclude: list[str], out: Discovery,
                 if exclude and is_excluded(relative_path(os.path.abspath(entry.path), root), exclude):
                     out.excluded += 1
                     continue
-                subdirs.append(entry.path)
+                subdirs.append((entry.path, None if link else os.path.join(real_dir, entry.name)))
             elif entry.name.endswith(".py"):
                 # Not a link: its real path is its real folder's, plus its name.
                 add_file(entry.path, None if link else os.path.join(real_dir, entry.name))
