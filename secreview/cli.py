@@ -9,7 +9,9 @@ Exit codes of `secreview review`:
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import sys
 from contextlib import contextmanager
 from typing import Any, Iterator, NoReturn
@@ -266,13 +268,35 @@ def _emit(text: str, output: str | None) -> None:
     if not output:
         click.echo(text, nl=False)
         return
-    tmp = f"{output}.tmp-{os.getpid()}"
+    try:
+        write_whole(output, text)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
+
+
+def write_whole(path: str, text: str) -> None:
+    """Write the file at `path` whole or not at all (a stopped run leaves no
+    half report), through a symbolic link to its target. What is not a
+    regular file (`-o /dev/null`, a named pipe) is written as it is: never
+    replaced by a file."""
+    try:
+        mode: int | None = os.stat(path).st_mode  # of the link's target
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    tmp = f"{target}.tmp-{os.getpid()}"
     try:
         with open(tmp, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.replace(tmp, output)
-    except OSError as exc:
-        _fail(f"cannot write {output}: {exc.strerror or exc}")
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
 
 
 def _fail(message: str) -> NoReturn:

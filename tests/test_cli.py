@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -92,6 +95,34 @@ def test_output_file(project: Path, cli: Cli) -> None:
     quiet = cli("review", "-q", "--format", "sarif", "-o", "report.sarif")
     assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (1, "", "")
     assert json.loads((project / "report.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
+
+
+def test_output_through_a_link_writes_its_target(project: Path, cli: Cli) -> None:
+    write(project, "app.py", SHELL)
+    (project / "reports").mkdir()
+    (project / "latest.json").symlink_to(project / "reports" / "run.json")
+    assert cli("review", "--format", "json", "-o", "latest.json").exit_code == 1
+    assert (project / "latest.json").is_symlink()  # still a link, not replaced by a file
+    assert json.loads((project / "reports" / "run.json").read_text(encoding="utf-8"))["verdict"] == "defects"
+    assert [p.name for p in (project / "reports").iterdir()] == ["run.json"]
+
+
+def test_output_to_a_named_pipe_is_written_not_replaced(project: Path, cli: Cli) -> None:
+    """As `-o /dev/null` must stay a device: replacing what is not a regular
+    file with one (the write-then-rename that keeps reports whole) once turned
+    this machine's /dev/null into a file."""
+    write(project, "app.py", SHELL)
+    pipe = project / "report.pipe"
+    os.mkfifo(pipe)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text(encoding="utf-8")), daemon=True)
+    reader.start()
+    run = cli("review", "--format", "json", "-o", "report.pipe")
+    reader.join(30)
+    assert run.exit_code == 1
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert json.loads(received[0])["verdict"] == "defects"
+    assert [p.name for p in project.iterdir() if ".tmp-" in p.name] == []
 
 
 def test_output_to_missing_folder_is_an_error(project: Path, cli: Cli) -> None:
