@@ -54,3 +54,39 @@ def killed_on_oom_py(pipe: Any, config: Any, taint: Any) -> None:
             pipe.send(value)
 
     _worker_main(Watch(), config, taint)
+
+
+PID_FOLDER = "SECREVIEW_TEST_PID_FOLDER"  # each worker leaves a file named after its process id there
+
+
+def records_its_pid(pipe: Any, config: Any, taint: Any) -> None:
+    """A normal worker that says which process it is."""
+    open(os.path.join(os.environ[PID_FOLDER], str(os.getpid())), "w").close()
+    _worker_main(pipe, config, taint)
+
+
+def review_then_get_killed(start_method: str, folder: str) -> None:
+    """Run as a script: a pool of two workers on a few files; once the first
+    results are in, this process is killed (the review's process is gone
+    without a word to its workers)."""
+    from secreview.config import Config
+    from secreview.engine import TaintSetup, _pool_batches
+    from secreview.targets.paths import SourceFile
+    from secreview.taint import ProjectModules, load_models
+
+    files = []
+    for n in range(40):
+        path = os.path.join(folder, f"m{n}.py")
+        with open(path, "w") as handle:
+            handle.write("import os\nos.system(input())\n")
+        files.append(SourceFile(abspath=path, path=f"m{n}.py"))
+    batches = _pool_batches(files, Config(), TaintSetup(load_models(()), ProjectModules(()), {}), 2,
+                            target=records_its_pid, start_method=start_method)
+    next(batches)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    import sys
+
+    review_then_get_killed(sys.argv[1], sys.argv[2])

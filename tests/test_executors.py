@@ -14,9 +14,12 @@ import os
 import pkgutil
 import re
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -265,23 +268,43 @@ def _files(tmp_path: Path, names: list[str]) -> list[SourceFile]:
             for name in names]
 
 
-def test_files_no_worker_can_review_become_errors(tmp_path: Path) -> None:
+# Workers are forked where that is sound, else spawned: every pool test runs both ways.
+START_METHODS = pytest.mark.parametrize("start_method", ["fork", "spawn"])
+
+
+@START_METHODS
+def test_forked_and_spawned_workers_give_the_same_results(tmp_path: Path, start_method: str) -> None:
+    files = _files(tmp_path, [f"m{n}.py" for n in range(10)])
+    files.append(SourceFile(abspath=str(write(tmp_path, "broken.py", "def broken(:\n")), path="broken.py"))
+    pooled = list(in_order(_run_with_deadline(lambda: list(engine_module._pool_batches(
+        files, Config(), _taint_setup(), 2, start_method=start_method)))))
+    alone = [engine_module.review_file(f, engine_module.select_rules(Config()), Config(), _taint_setup())
+             for f in files]
+    assert [(r.path, r.findings, r.error, r.taint) for r in pooled] == [
+        (r.path, r.findings, r.error, r.taint) for r in alone]
+    assert [f.rule for f in pooled[0].findings] == ["py.shell-injection"]
+    assert pooled[-1].error is not None
+
+
+@START_METHODS
+def test_files_no_worker_can_review_become_errors(tmp_path: Path, start_method: str) -> None:
     files = _files(tmp_path, [f"m{n}.py" for n in range(20)])
     batches = _run_with_deadline(lambda: list(engine_module._pool_batches(
-        files, Config(), _taint_setup(), 2, target=dying_workers.always_dies)))
+        files, Config(), _taint_setup(), 2, target=dying_workers.always_dies, start_method=start_method)))
     results = list(in_order(batches))
     assert [r.path for r in results] == [f.path for f in files]
     assert all(r.error is not None and "stopped abruptly" in r.error.reason for r in results)
 
 
-def test_a_worker_that_dies_while_sending_a_result_is_replaced(tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+@START_METHODS
+def test_a_worker_that_dies_while_sending_a_result_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                start_method: str) -> None:
     """CPython's own pool waits forever for the rest of such a message; here
     the pipe ends, the batch goes to a new worker and every file is reviewed."""
     monkeypatch.setenv(dying_workers.DIE_ONCE, str(tmp_path / "died"))
     files = _files(tmp_path, [f"m{n}.py" for n in range(12)] + ["die.py"] + [f"n{n}.py" for n in range(12)])
     batches = _run_with_deadline(lambda: list(engine_module._pool_batches(
-        files, Config(), _taint_setup(), 2, target=dying_workers.dies_mid_send_once)))
+        files, Config(), _taint_setup(), 2, target=dying_workers.dies_mid_send_once, start_method=start_method)))
     assert (tmp_path / "died").exists()  # it did die
     results = list(in_order(batches))
     assert [r.path for r in results] == [f.path for f in files]
@@ -289,15 +312,47 @@ def test_a_worker_that_dies_while_sending_a_result_is_replaced(tmp_path: Path,
     assert all([f.rule for f in r.findings] == ["py.shell-injection"] for r in results)
 
 
-def test_a_file_that_always_kills_its_worker_is_an_error_and_the_others_are_reviewed(tmp_path: Path) -> None:
+@START_METHODS
+def test_a_file_that_always_kills_its_worker_is_an_error_and_the_others_are_reviewed(tmp_path: Path,
+                                                                                     start_method: str) -> None:
     files = _files(tmp_path, [f"m{n}.py" for n in range(10)] + ["oom.py"] + [f"n{n}.py" for n in range(10)])
     batches = _run_with_deadline(lambda: list(engine_module._pool_batches(
-        files, Config(), _taint_setup(), 2, target=dying_workers.killed_on_oom_py)))
+        files, Config(), _taint_setup(), 2, target=dying_workers.killed_on_oom_py, start_method=start_method)))
     results = {r.path: r for r in in_order(batches)}
     assert list(results) == [f.path for f in files]
     assert results["oom.py"].error is not None and "stopped abruptly" in results["oom.py"].error.reason
     assert [p for p, r in results.items() if r.error is not None] == ["oom.py"]
     assert all(r.findings for p, r in results.items() if p != "oom.py")
+
+
+@START_METHODS
+def test_workers_stop_when_the_review_is_killed(tmp_path: Path, start_method: str) -> None:
+    """A killed review tells its workers nothing: their pipes must end (a
+    forked worker closes its copies of the review's ends), or they would
+    wait for work forever."""
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    env = {**os.environ, dying_workers.PID_FOLDER: str(pids),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parent), SOURCE_ROOT,
+                                                      os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, dying_workers.__file__, start_method, str(tmp_path)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    workers = [int(name) for name in os.listdir(pids)]
+    assert len(workers) >= 2
+    deadline = time.monotonic() + 60  # a bound on a wait, not a measurement
+    while time.monotonic() < deadline and not all(_gone(pid) for pid in workers):
+        time.sleep(0.05)
+    assert [pid for pid in workers if not _gone(pid)] == []
+
+
+def _gone(pid: int) -> bool:
+    """The process has ended (a zombie nobody reaped has ended too)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
 
 
 def _taint_setup() -> TaintSetup:
