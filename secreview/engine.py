@@ -454,7 +454,7 @@ def _pool_batches(files: list[SourceFile], config: Config, taint: TaintSetup, jo
     def start() -> None:
         # Chosen for each worker: a replacement may start once a thread runs
         # here (a progress bar), and forking beside a thread is not sound.
-        context = multiprocessing.get_context(start_method or _start_method())
+        context: Any = multiprocessing.get_context(start_method or _start_method())
         mine, theirs = context.Pipe()
         work = target or _worker_main
         if context.get_start_method() == "fork":
