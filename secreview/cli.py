@@ -81,7 +81,28 @@ def _progress(enabled: bool) -> Iterator[ProgressCallback | None]:
             state["bar"].stop()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group, with the code-host and fleet commands imported
+    only when asked for (by name, or by `--help` to list them): they live
+    in their own modules, which a review has no use for."""
+
+    LAZY = {"fleet": ("secreview.cli_fleet", "fleet_command"),
+            "gerrit": ("secreview.cli_gerrit", "gerrit_command"),
+            "github": ("secreview.cli_github", "github_command")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            from importlib import import_module
+
+            module, name = self.LAZY[cmd_name]
+            self.add_command(getattr(import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="secreview")
 def main() -> None:
     """secreview: a security code reviewer for Python projects."""
@@ -514,16 +535,6 @@ def explain_command(rule_id: str) -> None:
     click.echo(rule.doc)
 
 
-
-# The code-host commands live in their own modules (they import this one).
-from secreview.cli_gerrit import gerrit_command  # noqa: E402
-from secreview.cli_github import github_command  # noqa: E402
-
-from secreview.cli_fleet import fleet_command  # noqa: E402
-
-main.add_command(gerrit_command)
-main.add_command(github_command)
-main.add_command(fleet_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

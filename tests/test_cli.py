@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Callable
@@ -282,3 +284,21 @@ def test_reviewing_no_python_file_is_incomplete_not_clean(project: Path, cli: Cl
     assert data["errors"] == [{"path": ".", "reason":
                                "no Python files to review under this path (1 excluded by configuration)"}]
     assert "No security defects" not in data["summary"]
+
+
+def test_the_host_and_fleet_commands_load_only_when_asked_for(tmp_path: Path) -> None:
+    """A review does not import the Gerrit, GitHub and fleet commands (nor
+    what they use); `--help` still lists them and each runs by name."""
+    probe = ("import sys, secreview.cli; "
+             "print(sorted(m for m in sys.modules if m.startswith(('secreview.cli_', 'secreview.fleet'))))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "['secreview.cli_llm']", done.stderr
+    listing = run_process("--help", cwd=tmp_path)
+    assert listing.exit_code == 0
+    commands = [line.split()[0] for line in listing.stdout.split("Commands:\n")[1].splitlines() if line.strip()]
+    assert commands == ["audit", "baseline", "bench", "explain", "fleet", "gerrit", "github", "review", "rules"]
+    for name, summary in (("fleet", "Review every repository listed in MANIFEST"),
+                          ("gerrit", "Review a Gerrit change's patch set"),
+                          ("github", "Review pull request N of OWNER/NAME on GitHub")):
+        shown = run_process(name, "--help", cwd=tmp_path)
+        assert shown.exit_code == 0 and summary in shown.stdout, (name, shown.stdout[:200])
