@@ -9,9 +9,7 @@ Exit codes of `secreview review`:
 
 from __future__ import annotations
 
-import contextlib
 import os
-import stat
 import sys
 from contextlib import contextmanager
 from typing import Any, Iterator, NoReturn
@@ -19,11 +17,12 @@ from typing import Any, Iterator, NoReturn
 import click
 
 from secreview import __version__
-from secreview.config import Config, ConfigError, find_pyproject, load_config
 from secreview.cache import ResultCache
+from secreview.config import Config, ConfigError, find_pyproject, load_config
 from secreview.changes import review_change
 from secreview.cli_llm import change_sources, llm_options, llm_settings, project_sources, run_llm
 from secreview.engine import ProgressCallback, ReviewError, review
+from secreview.files import write_whole
 from secreview.model import Report, Severity, Verdict
 from secreview.report import FORMATS, RenderOptions, render
 from secreview.targets.diff import ChangeSet, DiffError, change_from_patch
@@ -293,31 +292,6 @@ def _emit(text: str, output: str | None) -> None:
         write_whole(output, text)
     except OSError as exc:
         _fail(f"cannot write {output}: {exc.strerror or exc}")
-
-
-def write_whole(path: str, text: str) -> None:
-    """Write the file at `path` whole or not at all (a stopped run leaves no
-    half report), through a symbolic link to its target. What is not a
-    regular file (`-o /dev/null`, a named pipe) is written as it is: never
-    replaced by a file."""
-    try:
-        mode: int | None = os.stat(path).st_mode  # of the link's target
-    except FileNotFoundError:
-        mode = None
-    if mode is not None and not stat.S_ISREG(mode):
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        return
-    target = os.path.realpath(path) if os.path.islink(path) else path
-    tmp = f"{target}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
 
 
 def _fail(message: str) -> NoReturn:

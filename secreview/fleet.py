@@ -44,6 +44,7 @@ from secreview import __version__
 from secreview.config import Config, ConfigError, find_pyproject, load_config
 from secreview.engine import review
 from secreview.executors import ray_as_completed
+from secreview.files import write_whole
 from secreview.model import Severity, severity_counts
 from secreview.report import render
 
@@ -275,8 +276,8 @@ def _settle(repo: Repository, outcome: RepoOutcome | Exception, folder: Path, at
             reason = f"{type(outcome).__name__}: {reason}" if reason else type(outcome).__name__
         return RepoRow(repo.name, repo.source, repo.ref, FAILED,
                        error=f"{reason} ({attempts} attempt{'s' if attempts != 1 else ''})")
-    _write(folder / f"{repo.name}.json", outcome.json)
-    _write(folder / f"{repo.name}.sarif", outcome.sarif)
+    write_whole(folder / f"{repo.name}.json", outcome.json)
+    write_whole(folder / f"{repo.name}.sarif", outcome.sarif)
     return RepoRow(repo.name, repo.source, repo.ref, OK, outcome.verdict, dict(outcome.findings), outcome.files,
                    outcome.seconds)
 
@@ -351,8 +352,8 @@ def _write_summary(result: FleetResult, manifest: str | Path) -> None:
     data = {"tool": {"name": "secreview", "version": __version__},
             "manifest": os.path.abspath(manifest),
             "repositories": [row.to_dict() for row in result.rows]}
-    _write(result.out / SUMMARY_JSON, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    _write(result.out / SUMMARY_MD, summary_markdown(result))
+    write_whole(result.out / SUMMARY_JSON, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_whole(result.out / SUMMARY_MD, summary_markdown(result))
 
 
 _SEVERITIES = [s.label for s in sorted(Severity, reverse=True)]
@@ -375,10 +376,3 @@ def summary_markdown(result: FleetResult) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _write(path: Path, text: str) -> None:
-    """Write `path` whole or not at all (a stopped run leaves no half file)."""
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
