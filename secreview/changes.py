@@ -13,6 +13,7 @@ Never prints, never exits.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -79,8 +80,17 @@ def review_change(targets: list[str], change: ChangeSet, old_contents: dict[str,
         report = Report(root=root)
         report.change = scope
         return report
-    new = review(targets, config, root=root, jobs=jobs, progress=progress, cache=cache, executor=executor)
-    with tempfile.TemporaryDirectory(prefix="secreview-base-") as base_root:
+    with contextlib.ExitStack() as stack:
+        if cache is None:
+            # No cache to keep: one for this review only, so the old side
+            # still reuses the new side's results (without it, a change
+            # review costs two whole reviews).
+            from secreview.cache import ResultCache
+
+            cache = stack.enter_context(contextlib.closing(
+                ResultCache(stack.enter_context(tempfile.TemporaryDirectory(prefix="secreview-cache-")))))
+        new = review(targets, config, root=root, jobs=jobs, progress=progress, cache=cache, executor=executor)
+        base_root = stack.enter_context(tempfile.TemporaryDirectory(prefix="secreview-base-"))
         _build_old_side(targets, root, base_root, change, old_contents, config)
         old_targets = [os.path.join(base_root, relative_path(os.path.abspath(t), root)) for t in targets]
         old_targets = [t for t in old_targets if os.path.exists(t)] or [base_root]

@@ -140,7 +140,9 @@ def main() -> None:
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Keep per-file results here, so unchanged files are not analysed again "
                    "[default: $SECREVIEW_CACHE_DIR, else ~/.cache/secreview].")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--no-cache", is_flag=True,
+              help="Neither read nor write the result cache (a change review shares results between its two "
+                   "sides in a temporary one).")
 @click.option("--diff", "diff_base", is_flag=False, flag_value="", default=None, metavar="[BASE]",
               help="Report only the findings the change from git revision BASE to the working tree introduces "
                    "(default BASE: the merge base with the upstream branch, else HEAD~1). The whole project "

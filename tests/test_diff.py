@@ -371,3 +371,38 @@ def test_no_newline_markers_are_not_lines(tmp_path: Path) -> None:
     [item] = change.files
     assert (item.added, item.commentable, item.removed_at) == ({2}, {1, 2}, {2})
     assert old == {"m.py": b"a = 1\nb = 2\n"}
+
+
+def test_without_a_cache_the_old_side_still_reuses_the_new_sides_results(repo: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A change review given no cache (`--no-cache`) analyses the unchanged
+    files once, not once per side: a cache for this review only is shared by
+    its two sides, and the report is the one a kept cache gives."""
+    from secreview import engine
+    from secreview.cache import ResultCache
+
+    for index in range(6):
+        write(repo, f"util{index}.py", f"def add{index}(a, b):\n    return a + b\n")
+    commit(repo, "utilities")
+    edit(repo, "app.py", 'db.execute("SELECT * FROM users WHERE name = ?", (name,))',
+         'db.execute("SELECT * FROM users WHERE name = \'%s\'" % name)')
+    change, old = change_from_patch(git(repo, "diff"), str(repo))
+    reviewed: list[str] = []
+    real = engine.review_file
+
+    def counting(source, *args, **kwargs):
+        reviewed.append(source.path)
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "review_file", counting)
+    report = review_change(["."], change, old, root=str(repo), jobs=1)
+    # The new side's 7 files, then the old side's one changed file only.
+    assert sorted(reviewed) == sorted(["app.py", "app.py"] + [f"util{i}.py" for i in range(6)])
+    assert [(f.rule, f.path, f.line) for f in report.findings] == [("py.sql-injection", "app.py", 20)]
+    assert [(f.rule, f.path) for f in report.change.preexisting] == [("py.shell-injection", "app.py")]
+    kept = ResultCache(str(repo.parent / "kept-cache"))
+    try:
+        with_cache = review_change(["."], change, old, root=str(repo), jobs=1, cache=kept)
+    finally:
+        kept.close()
+    assert [f.to_dict() for f in with_cache.findings] == [f.to_dict() for f in report.findings]
