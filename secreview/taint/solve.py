@@ -355,12 +355,11 @@ class _Solver:
             self.classes = self.all_classes()
             self.index_classes()
             owners |= set(self.classes)
-            for owner in owners:
-                if self.family(owner) != families_before.get(owner, [owner]):
-                    # What its readers see is made of other classes' stores now.
-                    for key, readers in self.readers.items():
-                        if key[0] == "attr" and key[1] == owner:
-                            touched |= readers
+            # What their readers see is made of other classes' stores now.
+            regrouped = {owner for owner in owners if self.family(owner) != families_before.get(owner, [owner])}
+            for key, readers in self.readers.items():
+                if key[0] == "attr" and key[1] in regrouped:
+                    touched |= readers
         if renamed or hierarchy:  # a call may now resolve to another function
             # A call path can name a function only by its last part (the
             # function, or the method looked up through the classes); a
