@@ -39,7 +39,7 @@ import time
 import uuid
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from secreview import __version__
 
@@ -168,6 +168,7 @@ class ResultCache:
         self._pending: list[tuple[str, bytes, bytes | None, float]] = []
         self._pending_solution: tuple[str, bytes, float] | None = None
         self._pending_state: tuple[str, tuple[str, int] | None, bytes] | None = None
+        self._ahead: tuple[str, Any] | None = None  # (key, state) read ahead of `get_state`
         try:
             engine_fingerprint()  # secreview's own files must be readable to key anything
             self._db = open_database(self.path)
@@ -204,6 +205,11 @@ class ResultCache:
         self.solutions_reused += found is not None
         return found
 
+    def read_state_ahead(self, key: str) -> None:
+        """Read the solver state under `key` now, for the next `get_state`
+        of that key (which then does not read it again)."""
+        self._ahead = (key, self.get_state(key))
+
     def get_state(self, key: str) -> "tuple[dict[str, str], SolverState, tuple[str, int]] | None":
         """The solver state stored under `key`: the (path -> file key) of the
         facts it was made from, the state, and where it stands (its
@@ -212,6 +218,9 @@ class ResultCache:
         full)."""
         from secreview.taint.solve import SolverState, StateDelta, apply_delta
 
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] == key:
+            return ahead[1]
         if self._db is None:
             return None
         try:

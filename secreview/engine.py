@@ -5,7 +5,9 @@ analysers -> findings -> triage -> `Report`. Never prints, never exits.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
+import hashlib
 import os
 import stat
 import sys
@@ -193,13 +195,51 @@ def _without_cycle_collector() -> Iterator[None]:
 
 
 def review_file(source: SourceFile, rules: list[Rule], config: Config,
-                taint: TaintSetup | None = None) -> FileResult:
+                taint: TaintSetup | None = None, helped: "Callable[[], HelpedRules | None] | None" = None,
+                ) -> FileResult:
+    """Review one file. `helped`, if given, returns what the rules found in
+    it as a helper process worked it out (None if it did not): called once
+    the taint facts are extracted here, and used only if made from the same
+    text."""
     with _without_cycle_collector():
-        return _review_file(source, rules, config, taint)
+        return _review_file(source, rules, config, taint, helped)
+
+
+@dataclass
+class HelpedRules:
+    """The rules' findings on a file, worked out by another process: the
+    digest of the text they read, the findings, and what stopped them."""
+
+    digest: bytes
+    findings: list[Finding] = field(default_factory=list)
+    failure: str | None = None  # a RuleFailure's message
+    too_deep: bool = False  # the recursion limit was reached
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _rules_for(ctx: FileContext, rules: list[Rule], config: Config) -> list[Rule]:
+    if ctx.is_test and not config.include_tests:
+        # Test code gets only the rules whose weakness matters there; the
+        # rest (fake passwords, /tmp paths, disabled TLS against a mock)
+        # would be noise, and on a large project half the rules' time.
+        return [rule for rule in rules if not rule.harmless_in_tests]
+    return rules
+
+
+def _run_rules(ctx: FileContext, rules: list[Rule], config: Config) -> tuple[list[Finding], str | None]:
+    """The rules' findings, and the failure of those that raised."""
+    try:
+        return analyse_module(ctx.module, _rules_for(ctx, rules, config), ctx.is_test, ctx), None
+    except RuleFailure as exc:
+        return exc.findings, str(exc)
 
 
 def _review_file(source: SourceFile, rules: list[Rule], config: Config,
-                 taint: TaintSetup | None = None) -> FileResult:
+                 taint: TaintSetup | None = None, helped: "Callable[[], HelpedRules | None] | None" = None,
+                 ) -> FileResult:
     result = FileResult(source.path)
     try:
         text = read_source(source.abspath, config.max_file_size)
@@ -207,35 +247,37 @@ def _review_file(source: SourceFile, rules: list[Rule], config: Config,
         result.used_fallback = module.used_fallback
         ctx = FileContext(module, is_test=is_test_path(source.path))
         result.is_test = ctx.is_test
-        failures: list[str] = []
-        if ctx.is_test and not config.include_tests:
-            # Test code gets only the rules whose weakness matters there; the
-            # rest (fake passwords, /tmp paths, disabled TLS against a mock)
-            # would be noise, and on a large project half the rules' time.
-            rules = [rule for rule in rules if not rule.harmless_in_tests]
-        try:
-            result.findings = analyse_module(module, rules, ctx.is_test, ctx)
-        except RuleFailure as exc:
-            failures.append(str(exc))
-            result.findings = exc.findings
+        rule_failure = taint_failure = None
         # Test code is not reachable by an attacker and its mocks are poor
         # evidence: the taint engine follows data through a test file only
         # on request, or to judge (and perhaps clear) a finding shown there.
-        if taint is not None and (not ctx.is_test or config.include_tests or result.findings):
+        needs_facts = not ctx.is_test or config.include_tests
+        if taint is not None and helped is not None and needs_facts:
+            # The same outcome as below, in the other order: the helper runs
+            # the rules meanwhile.
             try:
-                name, is_package = taint.modules.get(source.path) or module_name(source.path, source.abspath)
-                result.taint = extract(ctx, taint.models, name, is_package, taint.project,
-                                       taint.aliases.get(source.path))
+                taint_failure, too_deep = _take_facts(result, ctx, source, taint), False
             except RecursionError:
-                raise
-            except Exception as exc:  # a defect in the engine must not end the review
-                failures.append(f"internal error in the taint analysis ({type(exc).__name__}: {exc}); "
-                                "the rules ran (please report this)")
+                too_deep = True
+            done = helped()
+            if done is not None and done.digest == _digest(text):
+                if done.too_deep:
+                    raise RecursionError("maximum recursion depth exceeded (in the helper process)")
+                result.findings, rule_failure = done.findings, done.failure
+            else:
+                result.findings, rule_failure = _run_rules(ctx, rules, config)
+            if too_deep:
+                raise RecursionError("maximum recursion depth exceeded (in the taint analysis)")
+        else:
+            result.findings, rule_failure = _run_rules(ctx, rules, config)
+            if taint is not None and (needs_facts or result.findings):
+                taint_failure = _take_facts(result, ctx, source, taint)
         result.functions = ctx.function_count  # from the index when a rule or the taint pass built it
         by_line = _file_suppressions(module)
         if by_line and result.taint is not None and any(
                 site.attr is None for f in result.taint.functions for site, _ in f.sinks):
             result.suppressions = by_line  # for flows found later, once the project is solved
+        failures = [failure for failure in (rule_failure, taint_failure) if failure]
         if failures:
             result.error = FileError(source.path, "; ".join(failures))
     except SourceError as exc:
@@ -252,6 +294,20 @@ def _review_file(source: SourceFile, rules: list[Rule], config: Config,
         result.has_taint = True
         result.dead = result.taint.dead
     return result
+
+
+def _take_facts(result: FileResult, ctx: FileContext, source: SourceFile, taint: TaintSetup) -> str | None:
+    """Extract the file's taint facts into `result`; the failure, if the
+    engine failed."""
+    try:
+        name, is_package = taint.modules.get(source.path) or module_name(source.path, source.abspath)
+        result.taint = extract(ctx, taint.models, name, is_package, taint.project, taint.aliases.get(source.path))
+    except RecursionError:
+        raise
+    except Exception as exc:  # a defect in the engine must not end the review
+        return (f"internal error in the taint analysis ({type(exc).__name__}: {exc}); "
+                "the rules ran (please report this)")
+    return None
 
 
 def _file_suppressions(module: ParsedModule) -> dict[int, Suppression]:
@@ -404,18 +460,111 @@ class Executor(Protocol):
 @dataclass
 class LocalExecutor:
     """This process, or a pool of `jobs` worker processes (default: one per
-    CPU) when there are enough files to repay starting them."""
+    CPU) when there are enough files to repay starting them. With fewer
+    files (after an edit) and two jobs or more, a `RulesHelper` shares the
+    work of each of the project's own files with this process."""
 
     jobs: int | None = None
 
-    def review_files(self, files: list[SourceFile], config: Config, taint: TaintSetup) -> Iterator[FileResult]:
+    def review_files(self, files: list[SourceFile], config: Config, taint: TaintSetup,
+                     meanwhile: Callable[[], None] | None = None) -> Iterator[FileResult]:
+        """As `Executor.review_files`. `meanwhile`: work of the review's own
+        that may run while another process works on the files (it is called
+        only then)."""
         jobs = self.jobs if self.jobs is not None else (os.cpu_count() or 1)
         if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
             rules = select_rules(config)
-            for source in files:
-                yield review_file(source, rules, config, taint)
+            helper = RulesHelper.start(files, config, rules) if jobs > 1 else None
+            try:
+                if helper is not None and meanwhile is not None:
+                    meanwhile()
+                for index, source in enumerate(files):
+                    yield review_file(source, rules, config, taint,
+                                      None if helper is None else functools.partial(helper.findings, index))
+            finally:
+                if helper is not None:
+                    helper.stop()
             return
         yield from in_order(_pool_batches(files, config, taint, jobs))
+
+
+class RulesHelper:
+    """One forked process that runs the rules on a few files while this one
+    extracts their taint facts (and reads the taint solver's state): after
+    a one-file edit, the review of the edited file is most of the wait, and
+    these are its two halves, of about the same cost.
+
+    Only for files whose facts the review needs whatever the rules find (not
+    test code, unless tests are included). If the helper dies, or the file
+    changed between its read and ours, the rules run here."""
+
+    def __init__(self, process: Any, pipe: Any, wanted: set[int]) -> None:
+        self._process, self._pipe, self._wanted = process, pipe, wanted
+        self._done: dict[int, HelpedRules | None] = {}
+        self._open = True
+
+    @classmethod
+    def start(cls, files: list[SourceFile], config: Config, rules: list[Rule],
+              target: Callable[..., None] | None = None) -> "RulesHelper | None":
+        """The helper, working; None where it cannot be forked soundly (a
+        spawned one would import secreview first, which costs more than it
+        saves) or no file is for it."""
+        wanted = [(index, source) for index, source in enumerate(files)
+                  if config.include_tests or not is_test_path(source.path)]
+        if not wanted or _start_method() != "fork":
+            return None
+        try:
+            import multiprocessing
+
+            context: Any = multiprocessing.get_context("fork")
+            mine, theirs = context.Pipe(duplex=False)
+            process = context.Process(target=target or _helper_main, args=(mine, theirs, wanted, config, rules),
+                                      daemon=True)
+            process.start()
+        except Exception:  # noqa: BLE001 - no process to be had (a limit reached): all is done here
+            return None
+        theirs.close()  # in the helper only: its end ends the pipe
+        return cls(process, mine, {index for index, _ in wanted})
+
+    def findings(self, index: int) -> HelpedRules | None:
+        """What the rules found in file `index` (waiting for it), or None."""
+        while self._open and index in self._wanted and index not in self._done:
+            try:
+                done, found = self._pipe.recv()
+                self._done[done] = found if isinstance(found, HelpedRules) else None
+            except Exception:  # noqa: BLE001 - gone (killed, crashed) or garbled: the rest is done here
+                self._open = False
+        return self._done.pop(index, None)
+
+    def stop(self) -> None:
+        _stop(self._process, self._pipe)
+
+
+def _helper_main(inherited: Any, pipe: Any, files: list[tuple[int, SourceFile]], config: Config,
+                 rules: list[Rule]) -> None:
+    inherited.close()  # the review's end: when the review is gone, sending fails
+    gc.disable()  # a short-lived process: reference counting frees what it makes
+    for index, source in files:
+        try:
+            pipe.send((index, helped_rules(source, config, rules)))
+        except OSError:  # the review is gone
+            return
+
+
+def helped_rules(source: SourceFile, config: Config, rules: list[Rule]) -> HelpedRules | None:
+    """What `_review_file` would get from the rules on this file; None when
+    the file cannot be read or parsed (the review finds that itself)."""
+    try:
+        text = read_source(source.abspath, config.max_file_size)
+        module = parse_source(text, source.path)
+    except (SourceError, RecursionError):
+        return None
+    digest = _digest(text)
+    try:
+        findings, failure = _run_rules(FileContext(module, is_test=is_test_path(source.path)), rules, config)
+    except RecursionError:
+        return HelpedRules(digest, too_deep=True)
+    return HelpedRules(digest, findings, failure)
 
 
 # A worker process killed (out of memory, a signal) or crashed: its files
@@ -625,7 +774,14 @@ def _cached_or_fresh(files: list[SourceFile], config: Config, taint: TaintSetup,
 
     keys = [_key(source, config, taint, review_key, file_key) for source in files]
     stored = cache.get_many(k for k in keys if k is not None)
-    fresh = executor.review_files([s for s, k in zip(files, keys) if k not in stored], config, taint)
+    todo = [s for s, k in zip(files, keys) if k not in stored]
+    if isinstance(executor, LocalExecutor):
+        # While another process works on the changed files, read the taint
+        # solver's state: resuming it is the review's next step.
+        fresh = executor.review_files(todo, config, taint, meanwhile=functools.partial(
+            _read_state_ahead, cache, review_key, config.include_tests))
+    else:
+        fresh = executor.review_files(todo, config, taint)
     for key in keys:
         if key in stored:
             yield key, stored[key]
@@ -634,6 +790,13 @@ def _cached_or_fresh(files: list[SourceFile], config: Config, taint: TaintSetup,
         if key is not None:
             cache.stage(key, result)
         yield key, result
+
+
+def _read_state_ahead(cache: "ResultCache", review_key: str, include_tests: bool) -> None:
+    from secreview.cache import state_key
+
+    with _without_cycle_collector():
+        cache.read_state_ahead(state_key(review_key, include_tests))
 
 
 def _solve(with_facts: list[tuple[SourceFile, str | None, FileResult]], rules: list[Rule], config: Config,

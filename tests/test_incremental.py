@@ -402,3 +402,54 @@ def test_a_defect_in_resuming_costs_time_not_the_result(tmp_path, monkeypatch):
     report = review_with(root, cache)
     assert cache.solutions_resumed == 0 and report.errors == []
     assert [(f.rule, f.line) for f in report.findings] == [("py.shell-injection", 6)]
+
+
+def test_with_a_helper_the_state_is_read_once_while_it_runs_the_rules(tmp_path, monkeypatch):
+    """After an edit, two jobs: a forked helper runs the rules of the
+    edited file, meanwhile the review reads the solver state, and the
+    resumed solve takes that state without reading it again."""
+    import secreview.engine as engine
+
+    root, folder = two_files(tmp_path, HELPERS)
+    review_with(root, ResultCache(str(folder)))
+    (root / "helpers.py").write_text(UNSAFE_HELPERS)
+    monkeypatch.setattr(engine, "_start_method", lambda: "fork")  # whatever threads other tests left
+    helpers: list[object] = []
+    start = engine.RulesHelper.start
+    monkeypatch.setattr(engine.RulesHelper, "start", classmethod(
+        lambda cls, *args: helpers.append(start(*args)) or helpers[-1]))
+    read_ahead: list[str] = []
+    ahead = engine._read_state_ahead
+    monkeypatch.setattr(engine, "_read_state_ahead", lambda *args: read_ahead.append("ahead") or ahead(*args))
+    cache = ResultCache(str(folder))
+    reads: list[str] = []
+    assert cache._db is not None
+    cache._db.set_trace_callback(lambda statement: reads.append(statement) if "value FROM solver_states" in statement
+                                 else None)
+    warm = review([str(root)], Config(), root=str(root), jobs=2, cache=cache)
+    assert len(helpers) == 1 and helpers[0] is not None
+    assert len(reads) == 1 and read_ahead == ["ahead"]
+    assert cache.solutions_resumed == 1 and cache.misses == 1
+    cold = review_with(root, None)
+    assert [(f.rule, f.path, f.line, f.trace) for f in warm.findings] == \
+        [(f.rule, f.path, f.line, f.trace) for f in cold.findings] != []
+
+
+def test_a_state_read_ahead_serves_the_next_read_of_its_key_only(tmp_path):
+    import sqlite3
+
+    from secreview.cache import FILE_NAME, state_key
+
+    root, folder = two_files(tmp_path, HELPERS)
+    review_with(root, ResultCache(str(folder)))
+    cache = ResultCache(str(folder))
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        (key,) = db.execute("SELECT key FROM solver_states").fetchone()
+    cache.read_state_ahead(key)
+    cache.read_state_ahead(state_key("another review", False))  # the last read ahead counts
+    cache.read_state_ahead(key)
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        db.execute("DELETE FROM solver_states")
+    files, state, step = cache.get_state(key)
+    assert sorted(files) == ["helpers.py", "service.py"] and step[1] == 0
+    assert cache.get_state(key) is None  # read again: gone
