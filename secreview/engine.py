@@ -741,6 +741,27 @@ def largest_first(files: list[SourceFile], size: int) -> list[list[int]]:
     return [order[start:start + size] for start in range(0, len(order), size)]
 
 
+def by_size(files: list[SourceFile], count: int) -> list[list[int]]:
+    """The indices of `files` in at most `count` batches of about the same
+    total size, the largest files first (a file larger than a batch's share
+    is a batch of its own): few tasks, none much longer than the others."""
+    sizes = [_size(source.abspath) for source in files]
+    order = sorted(range(len(files)), key=lambda i: (-sizes[i], i))
+    share = max(1, sum(sizes) // max(1, count))
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    held = 0
+    for index in order:
+        batch.append(index)
+        held += sizes[index]
+        if held >= share and len(batches) < count - 1:  # the last batch takes what is left
+            batches.append(batch)
+            batch, held = [], 0
+    if batch:
+        batches.append(batch)
+    return batches
+
+
 def in_order(done: Iterable[tuple[list[int], list[FileResult]]]) -> Iterator[FileResult]:
     """Results of batches of file indices, taken as the batches finish, in
     the order of the indices (every index from 0 on, once)."""

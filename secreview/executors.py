@@ -19,7 +19,8 @@ from dataclasses import KW_ONLY, dataclass
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from secreview.config import Config
-from secreview.engine import FileResult, ReviewError, TaintSetup, in_order, largest_first, review_file, select_rules
+from secreview.engine import (FileResult, ReviewError, TaintSetup, by_size, in_order, largest_first, review_file,
+                              select_rules)
 from secreview.targets.paths import SourceFile
 
 T = TypeVar("T")
@@ -27,6 +28,7 @@ R = TypeVar("R")
 
 INSTALL_HINT = "install secreview's `ray` extra: pip install 'secreview[ray]'"
 QUIET_RETRIES = "RAY_enable_output_error_log_if_still_retry"
+TASKS_PER_CPU = 8  # tasks of about the same size, for the default split
 
 
 class ExecutorError(ReviewError):
@@ -66,16 +68,20 @@ def connect(address: str | None = None) -> Any:
 
 @dataclass
 class RayExecutor:
-    """Per-file review work as Ray tasks of `batch` files each; a task lost
-    with its worker or node is run again up to `retries` times."""
+    """Per-file review work as Ray tasks; a task lost with its worker or
+    node is run again up to `retries` times. By default the files are split
+    by size into `TASKS_PER_CPU` tasks per CPU of the cluster (each task
+    costs Ray's scheduling and a round trip through its object store: on
+    Nova, 16 such tasks on 2 CPUs finished sooner than 189 tasks of 8 files);
+    `batch` gives that many files to each task instead."""
 
     address: str | None = None
     _: KW_ONLY
-    batch: int = 8
+    batch: int | None = None
     retries: int = 2
 
     def __post_init__(self) -> None:
-        if self.batch < 1:
+        if self.batch is not None and self.batch < 1:
             raise ValueError(f"batch must be at least 1, not {self.batch}")
         if self.retries < 0:
             raise ValueError(f"retries must not be negative, not {self.retries}")
@@ -86,8 +92,12 @@ class RayExecutor:
         ray = connect(self.address)
         shared = ray.put((config, taint))  # once, not once per task
         task = _remote(ray, _review_batch, self.retries, retry_exceptions=False)
-        pending = {task.remote(shared, [files[i] for i in batch]): batch
-                   for batch in largest_first(files, self.batch)}
+        if self.batch is None:
+            cpus = int(ray.cluster_resources().get("CPU", 1)) or 1
+            batches = by_size(files, cpus * TASKS_PER_CPU)
+        else:
+            batches = largest_first(files, self.batch)
+        pending = {task.remote(shared, [files[i] for i in batch]): batch for batch in batches}
 
         def finished() -> Iterator[tuple[list[int], list[FileResult]]]:
             while pending:

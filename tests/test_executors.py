@@ -255,6 +255,20 @@ def test_work_goes_out_largest_first_and_comes_back_in_file_order(tmp_path: Path
     assert [r.path for r in in_order(finished)] == [f.path for f in files]
 
 
+def test_batches_by_size_hold_about_the_same_share_largest_first(tmp_path: Path) -> None:
+    sizes = [10, 700, 5, 300, 300, 100, 100, 100, 60, 20]
+    files = []
+    for index, size in enumerate(sizes):
+        path = write(tmp_path, f"m{index}.py", "#" * (size - 1) + "\n")
+        files.append(SourceFile(abspath=str(path), path=f"m{index}.py"))
+    files.append(SourceFile(abspath=str(tmp_path / "gone.py"), path="gone.py"))  # unreadable: size 0, last
+    batches = engine_module.by_size(files, 4)  # a share of 1695 // 4 = 423 bytes: the last batch holds less
+    assert batches == [[1], [3, 4], [5, 6, 7, 8, 9, 0, 2, 10]]
+    assert sorted(i for batch in batches for i in batch) == list(range(len(files)))
+    assert engine_module.by_size(files, 1) == [[1, 3, 4, 5, 6, 7, 8, 9, 0, 2, 10]]
+    assert engine_module.by_size([], 4) == []
+
+
 def _run_with_deadline(call: Callable[[], Any], seconds: float = 300) -> Any:
     """`call()` in a thread: a hang fails the test instead of stalling the run."""
     outcome: list[Any] = []
