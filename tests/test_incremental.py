@@ -453,3 +453,49 @@ def test_a_state_read_ahead_serves_the_next_read_of_its_key_only(tmp_path):
     files, state, step = cache.get_state(key)
     assert sorted(files) == ["helpers.py", "service.py"] and step[1] == 0
     assert cache.get_state(key) is None  # read again: gone
+
+
+def test_a_stored_state_unpickles_only_the_entries_a_resume_uses(tmp_path):
+    """The largest tables of a stored state stay pickled entry by entry
+    until used; storing the state again keeps the unused entries' bytes."""
+    from secreview.taint.solve import PackedTable
+
+    program = Program(3)
+    program.write(tmp_path)
+    facts = facts_of(tmp_path)
+    _, state = solve_with_state(list(facts.values()))
+    loaded = pickle.loads(pickle.dumps(state))
+    for name in ("ret", "sinks"):
+        table = getattr(loaded, name)
+        assert isinstance(table, PackedTable) and not table._open
+        assert dict(table.items()) == dict(getattr(state, name).items())  # every entry, unpickled on use
+    loaded = pickle.loads(pickle.dumps(state))
+    edited = f"{program.edit()}.py"
+    program.write(tmp_path)
+    new = facts_of(tmp_path)
+    result, after, _ = resume(loaded, {edited: new.get(edited)}, {edited: facts[edited]},
+                              lambda paths: {p: new[p] for p in paths}, frozenset(), max_share=1.0)
+    assert comparable(result) == comparable(solve(list(new.values())))
+    sinks = after.sinks
+    assert isinstance(sinks, PackedTable) and 0 < len(sinks._open) < len(sinks)
+    untouched = dict(sinks._packed)
+    again = sinks.packed()
+    assert all(again[name] is data for name, data in untouched.items())  # not pickled again
+    assert len(again) == len(sinks)
+
+
+def test_a_packed_table_behaves_as_a_mapping():
+    from secreview.taint.solve import PackedTable
+
+    table = PackedTable({"a": pickle.dumps([1]), "b": pickle.dumps({"x": 2})})
+    assert len(table) == 2 and "a" in table and "c" not in table
+    assert table.get("c") is None and table.get("c", 5) == 5
+    assert table["a"] == [1] and table["a"] is table.get("a")  # unpickled once
+    table["c"] = 3
+    assert sorted(table) == ["a", "b", "c"] and table.pop("b") == {"x": 2} and table.pop("b", None) is None
+    del table["a"]
+    with pytest.raises(KeyError):
+        table["a"]
+    with pytest.raises(KeyError):
+        del table["zz"]
+    assert {k: pickle.loads(v) for k, v in table.packed().items()} == {"c": 3}
