@@ -513,15 +513,18 @@ class RulesHelper:
                   if config.include_tests or not is_test_path(source.path)]
         if not wanted or _start_method() != "fork":
             return None
+        pipe: Any = ()
         try:
             import multiprocessing
 
             context: Any = multiprocessing.get_context("fork")
-            mine, theirs = context.Pipe(duplex=False)
+            pipe = mine, theirs = context.Pipe(duplex=False)
             process = context.Process(target=target or _helper_main, args=(mine, theirs, wanted, config, rules),
                                       daemon=True)
             process.start()
         except Exception:  # noqa: BLE001 - no process to be had (a limit reached): all is done here
+            for end in pipe:
+                end.close()
             return None
         theirs.close()  # in the helper only: its end ends the pipe
         return cls(process, mine, {index for index, _ in wanted})
@@ -546,12 +549,12 @@ def _helper_main(inherited: Any, pipe: Any, files: list[tuple[int, SourceFile]],
     gc.disable()  # a short-lived process: reference counting frees what it makes
     for index, source in files:
         try:
-            pipe.send((index, helped_rules(source, config, rules)))
+            pipe.send((index, _helped_rules(source, config, rules)))
         except OSError:  # the review is gone
             return
 
 
-def helped_rules(source: SourceFile, config: Config, rules: list[Rule]) -> HelpedRules | None:
+def _helped_rules(source: SourceFile, config: Config, rules: list[Rule]) -> HelpedRules | None:
     """What `_review_file` would get from the rules on this file; None when
     the file cannot be read or parsed (the review finds that itself)."""
     try:
