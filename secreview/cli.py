@@ -12,24 +12,24 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
-from typing import Any, Iterator, NoReturn
+from typing import TYPE_CHECKING, Any, Iterator, NoReturn
 
 import click
 
 from secreview import __version__
 from secreview.cache import ResultCache
 from secreview.config import Config, ConfigError, find_pyproject, load_config
-from secreview.changes import review_change
 from secreview.cli_llm import change_sources, llm_options, llm_settings, project_sources, run_llm
 from secreview.engine import ProgressCallback, ReviewError, review
 from secreview.files import write_whole
 from secreview.model import Report, Severity, Verdict
 from secreview.report import FORMATS, RenderOptions, render
-from secreview.targets.diff import ChangeSet, DiffError, change_from_patch
 from secreview.targets.paths import review_root
-from secreview.triage.baseline import Baseline, BaselineError
-from secreview.triage.baseline import apply as apply_baseline
-from secreview.triage.baseline import load as load_baseline
+
+if TYPE_CHECKING:
+    # Imported when a change or a baseline is reviewed: a plain review has no use for them.
+    from secreview.targets.diff import ChangeSet
+    from secreview.triage.baseline import Baseline
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _PROGRESS_MIN_FILES = 5
@@ -203,13 +203,10 @@ def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on
                 report = review(targets, config, root=review_root_dir, progress=callback, cache=cache,
                                 executor=runner)
             else:
-                change, old = _change(review_root_dir, diff_base, diff_file, tracked_only)
-                report = review_change(targets, change, old, config, root=review_root_dir, progress=callback,
-                                       cache=cache, executor=runner)
+                report, change = _review_change(targets, config, review_root_dir, diff_base, diff_file,
+                                                tracked_only, callback, cache, runner)
     except ReviewError as exc:
         _fail(str(exc))
-    except DiffError as exc:
-        _fail(f"diff: {exc}")
     finally:
         _close_cache(cache)
     if llm_run is not None:
@@ -219,6 +216,8 @@ def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on
             run_llm(report, llm_run, change_sources(report, change, config=config), change=change,
                     project=project_sources(report, config, include_tests=True), quiet=quiet)
     if baseline is not None:
+        from secreview.triage.baseline import apply as apply_baseline
+
         apply_baseline(report, baseline, report.change.preexisting if report.change is not None else None)
     text = render(report, fmt, RenderOptions(show_suppressed=show_suppressed,
                                              show_rejected=bool(llm["show_rejected"])))
@@ -251,8 +250,23 @@ def _close_cache(cache: "ResultCache | None") -> None:
     cache.close()
 
 
+def _review_change(targets: list[str], config: Config, root: str, diff_base: str | None, diff_file: str | None,
+                   tracked_only: bool, progress: ProgressCallback | None, cache: "ResultCache | None",
+                   executor: Any) -> tuple[Report, "ChangeSet"]:
+    from secreview.changes import review_change
+    from secreview.targets.diff import DiffError
+
+    try:
+        change, old = _change(root, diff_base, diff_file, tracked_only)
+        return review_change(targets, change, old, config, root=root, progress=progress, cache=cache,
+                             executor=executor), change
+    except DiffError as exc:
+        _fail(f"diff: {exc}")
+
+
 def _change(root: str, diff_base: str | None, diff_file: str | None,
-            tracked_only: bool) -> tuple[ChangeSet, dict[str, bytes]]:
+            tracked_only: bool) -> tuple["ChangeSet", dict[str, bytes]]:
+    from secreview.targets.diff import change_from_patch
     from secreview.targets.git import GitError, change_against, default_base
 
     if diff_file is not None:
@@ -271,7 +285,10 @@ def _change(root: str, diff_base: str | None, diff_file: str | None,
         _fail(f"diff: {exc}")
 
 
-def _load_baseline(path: str) -> Baseline:
+def _load_baseline(path: str) -> "Baseline":
+    from secreview.triage.baseline import BaselineError
+    from secreview.triage.baseline import load as load_baseline
+
     try:
         return load_baseline(path)
     except BaselineError as exc:

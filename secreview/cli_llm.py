@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
 from secreview.config import Config
 from secreview.model import Report
 from secreview.python.source import SourceError, decode_source, read_source
-from secreview.targets.diff import ChangeSet
 from secreview.triage.testcode import is_test_path
+
+if TYPE_CHECKING:
+    from secreview.targets.diff import ChangeSet
 
 _OPTIONS = [
     click.option("--llm", "llm_spec", default=None, metavar="SPEC",

@@ -288,11 +288,17 @@ def test_reviewing_no_python_file_is_incomplete_not_clean(project: Path, cli: Cl
 
 def test_the_host_and_fleet_commands_load_only_when_asked_for(tmp_path: Path) -> None:
     """A review does not import the Gerrit, GitHub and fleet commands (nor
-    what they use); `--help` still lists them and each runs by name."""
+    what they use), nor the change and baseline code; `--help` still lists
+    the commands and each runs by name."""
     probe = ("import sys, secreview.cli; "
              "print(sorted(m for m in sys.modules if m.startswith(('secreview.cli_', 'secreview.fleet'))))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "['secreview.cli_llm']", done.stderr
+    # Nor, until a change or a baseline is reviewed, the diff and baseline code.
+    probe = ("import sys, secreview.cli; print(sorted(m for m in sys.modules if m in ('secreview.changes', "
+             "'secreview.targets.diff', 'unidiff', 'secreview.triage.baseline')))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "[]", done.stderr
     listing = run_process("--help", cwd=tmp_path)
     assert listing.exit_code == 0
     commands = [line.split()[0] for line in listing.stdout.split("Commands:\n")[1].splitlines() if line.strip()]
