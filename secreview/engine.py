@@ -519,8 +519,8 @@ class RulesHelper:
 
             context: Any = multiprocessing.get_context("fork")
             pipe = mine, theirs = context.Pipe(duplex=False)
-            process = context.Process(target=target or _helper_main, args=(mine, theirs, wanted, config, rules),
-                                      daemon=True)
+            process = context.Process(target=_forked_worker,
+                                      args=([mine], target or _helper_main, theirs, wanted, config, rules), daemon=True)
             process.start()
         except Exception:  # noqa: BLE001 - no process to be had (a limit reached): all is done here
             for end in pipe:
@@ -543,9 +543,7 @@ class RulesHelper:
         _stop(self._process, self._pipe)
 
 
-def _helper_main(inherited: Any, pipe: Any, files: list[tuple[int, SourceFile]], config: Config,
-                 rules: list[Rule]) -> None:
-    inherited.close()  # the review's end: when the review is gone, sending fails
+def _helper_main(pipe: Any, files: list[tuple[int, SourceFile]], config: Config, rules: list[Rule]) -> None:
     gc.disable()  # a short-lived process: reference counting frees what it makes
     for index, source in files:
         try:
@@ -702,11 +700,13 @@ def _start_method() -> str:
     return "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
 
 
-def _forked_worker(inherited: list[Any], work: Callable[..., None], pipe: Any, config: Config,
-                   taint: TaintSetup) -> None:
+def _forked_worker(inherited: list[Any], work: Callable[..., None], *args: Any) -> None:
+    """`work(*args)` in a forked process, once it has closed its copies of
+    the parent's pipe ends (so that when the parent is gone, even killed,
+    its pipes end and the process stops)."""
     for end in inherited:
         end.close()
-    work(pipe, config, taint)
+    work(*args)
 
 
 def _stop(process: Any, pipe: Any, wait_seconds: float = 0) -> None:
@@ -739,17 +739,21 @@ def largest_first(files: list[SourceFile], size: int) -> list[list[int]]:
     """The indices of `files` in batches of `size`, the largest files first:
     one large file left for last would keep one worker busy while the
     others idle."""
-    sizes = [_size(source.abspath) for source in files]
-    order = sorted(range(len(files)), key=lambda i: (-sizes[i], i))
+    order, _ = _by_size_largest_first(files)
     return [order[start:start + size] for start in range(0, len(order), size)]
+
+
+def _by_size_largest_first(files: list[SourceFile]) -> tuple[list[int], list[int]]:
+    """The indices of `files`, the largest first, and the files' sizes."""
+    sizes = [_size(source.abspath) for source in files]
+    return sorted(range(len(files)), key=lambda i: (-sizes[i], i)), sizes
 
 
 def by_size(files: list[SourceFile], count: int) -> list[list[int]]:
     """The indices of `files` in at most `count` batches of about the same
     total size, the largest files first (a file larger than a batch's share
     is a batch of its own): few tasks, none much longer than the others."""
-    sizes = [_size(source.abspath) for source in files]
-    order = sorted(range(len(files)), key=lambda i: (-sizes[i], i))
+    order, sizes = _by_size_largest_first(files)
     share = max(1, sum(sizes) // max(1, count))
     batches: list[list[int]] = []
     batch: list[int] = []

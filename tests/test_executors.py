@@ -463,17 +463,17 @@ def test_a_taint_failure_beside_the_helper_gives_the_result_of_one_process(
         "internal error in the taint analysis (ValueError: deep); the rules ran (please report this)")
 
 
-def _helper_that_dies(inherited: Any, pipe: Any, files: Any, config: Any, rules: Any) -> None:
+def _helper_that_dies(pipe: Any, files: Any, config: Any, rules: Any) -> None:
     os._exit(3)
 
 
-def _helper_of_another_text(inherited: Any, pipe: Any, files: Any, config: Any, rules: Any) -> None:
+def _helper_of_another_text(pipe: Any, files: Any, config: Any, rules: Any) -> None:
     """A helper that read each file before it changed (nothing to report in it)."""
     for index, _ in files:
         pipe.send((index, engine_module.HelpedRules(b"another text", [])))
 
 
-def _helper_that_sends_garbage(inherited: Any, pipe: Any, files: Any, config: Any, rules: Any) -> None:
+def _helper_that_sends_garbage(pipe: Any, files: Any, config: Any, rules: Any) -> None:
     for index, _ in files:
         pipe.send((index, "not a result"))
     os.write(pipe.fileno(), b"\x00\x00\x00\x10garbled")
@@ -498,7 +498,7 @@ def test_a_file_too_deep_for_the_helper_is_reported_as_too_deep(tmp_path: Path, 
     files = _files(tmp_path, ["deep.py"])
     text = Path(files[0].abspath).read_text()
 
-    def too_deep(inherited: Any, pipe: Any, files: Any, config: Any, rules: Any) -> None:
+    def too_deep(pipe: Any, files: Any, config: Any, rules: Any) -> None:
         pipe.send((0, engine_module.HelpedRules(engine_module._digest(text), too_deep=True)))
 
     helper = engine_module.RulesHelper.start(files, Config(), [], target=too_deep)
