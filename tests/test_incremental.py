@@ -20,7 +20,7 @@ from secreview.cache import ResultCache
 from secreview.config import Config
 from secreview.engine import LocalExecutor, TaintSetup, _module_names, review
 from secreview.taint import ModuleFacts, ProjectModules, load_models
-from secreview.taint.solve import Declined, TaintResult, apply_delta, resume, solve, solve_with_state
+from secreview.taint.solve import Declined, TaintResult, _Solver, apply_delta, resume, solve, solve_with_state
 from secreview.targets.paths import discover
 
 MODULES = ("a", "b", "c")
@@ -458,14 +458,14 @@ def test_a_state_read_ahead_serves_the_next_read_of_its_key_only(tmp_path):
 def test_a_stored_state_unpickles_only_the_entries_a_resume_uses(tmp_path):
     """The largest tables of a stored state stay pickled entry by entry
     until used; storing the state again keeps the unused entries' bytes."""
-    from secreview.taint.solve import PackedTable
+    from secreview.taint.solve import PackedTable, StubTable
 
     program = Program(3)
     program.write(tmp_path)
     facts = facts_of(tmp_path)
     _, state = solve_with_state(list(facts.values()))
     loaded = pickle.loads(pickle.dumps(state))
-    for name in ("ret", "sinks"):
+    for name in ("functions", "ret", "sinks"):
         table = getattr(loaded, name)
         assert isinstance(table, PackedTable) and not table._open
         assert dict(table.items()) == dict(getattr(state, name).items())  # every entry, unpickled on use
@@ -478,10 +478,19 @@ def test_a_stored_state_unpickles_only_the_entries_a_resume_uses(tmp_path):
     assert comparable(result) == comparable(solve(list(new.values())))
     sinks = after.sinks
     assert isinstance(sinks, PackedTable) and 0 < len(sinks._open) < len(sinks)
+    # Coverage is judged from `exposed`, kept equal to what the sinks show,
+    # without unpickling the sinks of every entry point.
+    full = solve_with_state(list(new.values()))[1]
+    assert after.exposed == full.exposed and any(full.exposed.values())
+    solver = _Solver([], frozenset())
+    solver.restore(pickle.loads(pickle.dumps(full)))
+    assert comparable(solver.run([])) == comparable(solve(list(new.values()))) and not solver.sinks._open
     untouched = dict(sinks._packed)
     again = sinks.packed()
     assert all(again[name] is data for name, data in untouched.items())  # not pickled again
     assert len(again) == len(sinks)
+    # The functions' stubs are kept as tuples until used, and stored so.
+    assert isinstance(after.functions, StubTable) and dict(after.functions.items()) == dict(full.functions.items())
 
 
 def test_a_packed_table_behaves_as_a_mapping():
@@ -499,3 +508,18 @@ def test_a_packed_table_behaves_as_a_mapping():
     with pytest.raises(KeyError):
         del table["zz"]
     assert {k: pickle.loads(v) for k, v in table.packed().items()} == {"c": 3}
+
+
+def test_a_stub_table_builds_each_function_on_use_and_copies_apart():
+    from secreview.taint.facts import FunctionFacts
+    from secreview.taint.solve import StubTable
+
+    table = StubTable({"m.f": ("m.py", ["x"], "function"), "m.C.g": ("m.py", ["self"], "method")})
+    assert table["m.f"] == FunctionFacts("m.f", "m.py", ["x"], "function") and table["m.f"] is table["m.f"]
+    copy = table.copy()
+    copy.pop("m.C.g")
+    copy["m.h"] = FunctionFacts("m.h", "m.py", [], "function", sinks=[("site", {})])
+    assert sorted(table) == ["m.C.g", "m.f"] and sorted(copy) == ["m.f", "m.h"]
+    # Stored, a function keeps only what lookups need of it.
+    assert StubTable.pack(copy) == {"m.f": ("m.py", ["x"], "function"), "m.h": ("m.py", [], "function")}
+    assert StubTable.pack({"m.h": copy["m.h"]}) == {"m.h": ("m.py", [], "function")}

@@ -49,7 +49,7 @@ from secreview.taint.facts import (
 
 MAX_EVALUATIONS_PER_FUNCTION = 12
 _MAX_MRO = 12
-STATE_FORMAT = 2  # 2: the `PACKED` tables
+STATE_FORMAT = 3  # 2: the `PACKED` tables; 3: `exposed`, and the functions packed
 # Above this share of the functions to solve again, a full solve is cheaper
 # (it reads every file's facts in one go).
 RESUME_MAX_SHARE = 0.2
@@ -97,9 +97,24 @@ class PackedTable(MutableMapping[str, Any]):
 
     __slots__ = ("_packed", "_open")
 
-    def __init__(self, packed: dict[str, bytes]) -> None:
+    def __init__(self, packed: dict[str, Any]) -> None:
         self._packed = packed
         self._open: dict[str, Any] = {}
+
+    @classmethod
+    def pack(cls, table: Mapping[str, Any]) -> dict[str, Any]:
+        """Every entry of `table` in its packed form."""
+        if isinstance(table, PackedTable):
+            return table.packed()
+        return {key: cls.encode(key, value) for key, value in table.items()}
+
+    @staticmethod
+    def encode(key: str, value: Any) -> Any:
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @staticmethod
+    def decode(key: str, data: Any) -> Any:
+        return pickle.loads(data)
 
     def get(self, key: str, default: Any = None) -> Any:
         value = self._open.get(key, _ABSENT)
@@ -107,7 +122,7 @@ class PackedTable(MutableMapping[str, Any]):
             data = self._packed.pop(key, None)
             if data is None:
                 return default
-            value = self._open[key] = pickle.loads(data)
+            value = self._open[key] = self.decode(key, data)
         return value
 
     def __getitem__(self, key: str) -> Any:
@@ -144,31 +159,49 @@ class PackedTable(MutableMapping[str, Any]):
     def __len__(self) -> int:
         return len(self._open) + len(self._packed)
 
-    def packed(self) -> dict[str, bytes]:
-        """Every entry as its pickle."""
-        return {**self._packed, **_pack(self._open)}
+    def packed(self) -> dict[str, Any]:
+        """Every entry in its packed form."""
+        return {**self._packed, **{key: self.encode(key, value) for key, value in self._open.items()}}
+
+    def copy(self) -> "PackedTable":
+        table = type(self)(dict(self._packed))
+        table._open = dict(self._open)
+        return table
 
 
-def _pack(table: Mapping[str, Any]) -> dict[str, bytes]:
-    if isinstance(table, PackedTable):
-        return table.packed()
-    return {key: pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) for key, value in table.items()}
+class StubTable(PackedTable):
+    """The functions of a solver's state, what lookups need of each (`_stub`)
+    kept as a plain tuple until the function is used: of Nova's 8,500, a
+    resumed solve uses a few hundred, and unpickling them all as objects
+    took about half the time to read the state."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def encode(key: str, value: FunctionFacts) -> tuple[str, list[str], str]:
+        return value.path, value.params, value.kind
+
+    @staticmethod
+    def decode(key: str, data: tuple[str, list[str], str]) -> FunctionFacts:
+        return FunctionFacts(key, *data)
 
 
 @dataclass
 class SolverState:
     """A solve's working state, for the next solve to resume from. Pickled
-    with its `PACKED` tables entry by entry, read back as `PackedTable`s."""
+    with its `PACKED` tables entry by entry, read back as those tables."""
 
-    PACKED: ClassVar[tuple[str, ...]] = ("ret", "sinks")
+    PACKED: ClassVar[dict[str, type[PackedTable]]] = {"functions": StubTable, "ret": PackedTable,
+                                                      "sinks": PackedTable}
 
     quiet: frozenset[str]
     files: dict[str, _FileInfo]
-    functions: dict[str, FunctionFacts]  # without their bodies' facts (`_stub`)
+    functions: MutableMapping[str, FunctionFacts]  # without their bodies' facts (`_stub`)
     static: dict[str, tuple[tuple, tuple]]  # per function: sinks seen, sinks open, from its facts alone
     ret: MutableMapping[str, Labels]
     ret_items: dict[str, list[Labels]]
     sinks: MutableMapping[str, dict[tuple, tuple[SinkSite, Labels]]]
+    exposed: dict[str, tuple[tuple[str, int, str], ...]]
     attr_parts: dict[tuple[str, str], dict[str, Labels]]
     global_store: dict[tuple[str, str], Labels]
     callers: dict[str, set[str]]
@@ -181,14 +214,14 @@ class SolverState:
 
     def __getstate__(self) -> dict[str, Any]:
         fields = dict(self.__dict__)
-        for name in self.PACKED:
-            fields[name] = _pack(fields[name])
+        for name, table in self.PACKED.items():
+            fields[name] = table.pack(fields[name])
         return fields
 
     def __setstate__(self, fields: dict[str, Any]) -> None:
         if fields.get("format") == STATE_FORMAT:  # an older state is not resumed: left as it is
-            for name in self.PACKED:
-                fields[name] = PackedTable(fields[name])
+            for name, table in self.PACKED.items():
+                fields[name] = table(fields[name])
         self.__dict__.update(fields)
 
 
@@ -202,7 +235,7 @@ class StateDelta:
 
     # Changed entries; None: removed.
     files: dict[str, _FileInfo | None]
-    functions: dict[str, tuple | None]  # (stub, static, ret, ret_items, sinks, produced)
+    functions: dict[str, tuple | None]  # (stub, static, ret, ret_items, sinks, produced, exposed)
     attr_parts: dict[tuple[str, str], dict[str, Labels] | None]
     global_store: dict[tuple[str, str], Labels]  # whole
     callers: dict[str, set[str] | None]
@@ -221,7 +254,7 @@ def apply_delta(state: SolverState, delta: StateDelta) -> None:
         else:
             state.files[path] = info
     tables: tuple[MutableMapping[str, Any], ...] = (
-        state.functions, state.static, state.ret, state.ret_items, state.sinks, state.produced)
+        state.functions, state.static, state.ret, state.ret_items, state.sinks, state.produced, state.exposed)
     for name, entry in delta.functions.items():
         for table, value in zip(tables, entry or (None,) * len(tables)):
             if value is None:
@@ -292,7 +325,7 @@ class _Solver:
         self.quiet_sources = quiet_sources
         self.load = load
         self.files: dict[str, _FileInfo] = {}
-        self.functions: dict[str, FunctionFacts] = {}
+        self.functions: MutableMapping[str, FunctionFacts] = {}
         self.full: set[str] = set()  # functions whose bodies' facts are at hand
         self.static: dict[str, tuple[tuple, tuple]] = {}
         self.classes: dict[str, ClassInfo] = {}
@@ -300,6 +333,10 @@ class _Solver:
         self.ret: MutableMapping[str, Labels] = {}
         self.ret_items: dict[str, list[Labels]] = {}
         self.sinks: MutableMapping[str, dict[tuple, tuple[SinkSite, Labels]]] = {}
+        # Per function with any: the sinks its parameters reach (unless
+        # cleared), open when nothing in the project calls it. Kept apart
+        # from `sinks` so judging coverage reads none of their traces.
+        self.exposed: dict[str, tuple[tuple[str, int, str], ...]] = {}
         # An attribute's labels, and what each function wrote into it.
         self.attr_store: dict[tuple[str, str], Labels] = {}
         self.attr_parts: dict[tuple[str, str], dict[str, Labels]] = {}
@@ -356,9 +393,9 @@ class _Solver:
     def state(self) -> SolverState:
         return SolverState(
             self.quiet_sources, self.files,
-            {name: _stub(f) if name in self.full else f for name, f in self.functions.items()}, self.static,
-            self.ret, self.ret_items, self.sinks, self.attr_parts, self.global_store, self.callers, self.readers,
-            self.produced, self._lookup_cache, self.lookup_users, self.limited)
+            _stubs(self.functions, self.full), self.static,
+            self.ret, self.ret_items, self.sinks, self.exposed, self.attr_parts, self.global_store, self.callers,
+            self.readers, self.produced, self._lookup_cache, self.lookup_users, self.limited)
 
     def delta(self) -> StateDelta:
         functions: dict[str, tuple | None] = {}
@@ -366,7 +403,7 @@ class _Solver:
             function = self.functions.get(name)
             functions[name] = None if function is None else (
                 _stub(function), self.static[name], self.ret.get(name), self.ret_items.get(name),
-                self.sinks.get(name), self.produced.get(name))
+                self.sinks.get(name), self.produced.get(name), self.exposed.get(name))
         return StateDelta(
             {path: self.files.get(path) for path in self.dirty_files}, functions,
             {slot: self.attr_parts.get(slot) for slot in self.dirty_slots}, self.global_store,
@@ -377,9 +414,9 @@ class _Solver:
 
     def restore(self, state: SolverState) -> None:
         self.files = dict(state.files)
-        self.functions = dict(state.functions)
+        self.functions = state.functions.copy() if isinstance(state.functions, PackedTable) else dict(state.functions)
         self.static = state.static
-        self.ret, self.ret_items, self.sinks = state.ret, state.ret_items, state.sinks
+        self.ret, self.ret_items, self.sinks, self.exposed = state.ret, state.ret_items, state.sinks, state.exposed
         self.attr_parts, self.global_store = state.attr_parts, state.global_store
         self.attr_store = {slot: union(*parts.values()) for slot, parts in self.attr_parts.items()}
         self.callers, self.readers, self.produced = state.callers, state.readers, state.produced
@@ -500,6 +537,7 @@ class _Solver:
             self.ret.pop(name, None)
             self.ret_items.pop(name, None)
             self.sinks.pop(name, None)
+            self.exposed.pop(name, None)
             self.produced.pop(name, None)
             if name.endswith(".<module>"):
                 module = name[: -len(".<module>")]
@@ -590,10 +628,7 @@ class _Solver:
                 continue
             # An entry point (nothing in the project calls it): whatever its
             # parameters reach is decided by unknown callers.
-            for site, labels in self.sinks.get(name, {}).values():
-                if site.attr is None and any(
-                        site.kind not in cleared for (_, cleared) in labels):
-                    open_.add((site.path, site.line, site.kind))
+            open_.update(self.exposed.get(name, ()))
         return seen - open_
 
     # ----------------------------------------------------------- evaluate
@@ -629,6 +664,11 @@ class _Solver:
             self.ret_items[name] = items
         self.ret[name] = returns
         self.sinks[name] = sinks
+        exposed = _exposed(sinks)
+        if exposed:
+            self.exposed[name] = exposed
+        else:
+            self.exposed.pop(name, None)
         return changed
 
     def reach(self, function: FunctionFacts, site: SinkSite, labels: Labels,
@@ -933,6 +973,20 @@ def _first_of_each(facts: ModuleFacts) -> dict[str, FunctionFacts]:
     for function in facts.functions:
         found.setdefault(function.qualname, function)
     return found
+
+
+def _exposed(sinks: dict[tuple, tuple[SinkSite, Labels]]) -> tuple[tuple[str, int, str], ...]:
+    """The sinks of a summary that its parameters reach without being
+    cleared for the sink's kind: open when no caller in the project is known."""
+    return tuple((site.path, site.line, site.kind) for site, labels in sinks.values()
+                 if site.attr is None and any(site.kind not in cleared for (_, cleared) in labels))
+
+
+def _stubs(functions: MutableMapping[str, FunctionFacts], full: set[str]) -> MutableMapping[str, FunctionFacts]:
+    """`functions` without their bodies' facts (those not in `full` have none)."""
+    if isinstance(functions, StubTable):
+        return StubTable(functions.packed())
+    return {name: _stub(f) if name in full else f for name, f in functions.items()}
 
 
 def _stub(function: FunctionFacts) -> FunctionFacts:
