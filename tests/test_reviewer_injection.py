@@ -290,7 +290,8 @@ def test_the_cheap_look_never_hides_an_order_split_over_two_comment_lines(monkey
                 + "\n    return 1\n")
         found = _lines_found(code)
         with monkeypatch.context() as patch:
-            patch.setattr(reviewer_injection, "may_instruct", lambda text, heads=None: True)
+            patch.setattr(reviewer_injection, "may_instruct", lambda text, heads=None, directives=(): True)
+            patch.setattr(reviewer_injection, "triggered_in", lambda lowered, heads: reviewer_injection.DIRECTIVES)
             assert _lines_found(code) == found, code
         assert found and found[0][0] in (2, 3), code
 

@@ -216,11 +216,15 @@ class Directive:
     claim: bool = False
 
     def may_match(self, lowered: str, heads_present: frozenset[str]) -> bool:
+        return self.triggered(lowered, heads_present) and (
+            self.standing in ("alone", "specific") or READER_HINT.search(lowered) is not None)
+
+    def triggered(self, lowered: str, heads_present: frozenset[str]) -> bool:
+        """The trigger is found in `lowered`; `heads_present`: the heads
+        found in it, or in a text that holds it."""
         if self.heads:
-            found = any(self._starts_at(lowered, head) for head in self.heads if head in heads_present)
-        else:
-            found = self.trigger.search(lowered) is not None
-        return found and (self.standing in ("alone", "specific") or READER_HINT.search(lowered) is not None)
+            return any(self._starts_at(lowered, head) for head in self.heads if head in heads_present)
+        return self.trigger.search(lowered) is not None
 
     def _starts_at(self, lowered: str, head: str) -> bool:
         position = lowered.find(head)
@@ -395,12 +399,21 @@ def heads_in(lowered: str) -> frozenset[str]:
     return frozenset(head for head in HEADS if head in lowered)
 
 
-def may_instruct(text: str, heads: frozenset[str] | None = None) -> bool:
-    """False when no directive can match anywhere in `text` (cheap). `heads`:
-    the directive heads found in a text that holds this one, if known."""
+def may_instruct(text: str, heads: frozenset[str] | None = None,
+                 directives: tuple[Directive, ...] = DIRECTIVES) -> bool:
+    """False when none of `directives` can match anywhere in `text` (cheap).
+    `heads`: the directive heads found in a text that holds this one, if known."""
     lowered = text.lower()
     present = heads_in(lowered) if heads is None else heads
-    return any(directive.may_match(lowered, present) for directive in DIRECTIVES)
+    return any(directive.may_match(lowered, present) for directive in directives)
+
+
+def triggered_in(lowered: str, heads: frozenset[str]) -> tuple[Directive, ...]:
+    """The directives whose trigger is found in `lowered` (all of a file's
+    comments, or all its string statements, in lower case): the only ones
+    that can match in any part of it. Each comment block is then looked at
+    for these few, not for every directive."""
+    return tuple(directive for directive in DIRECTIVES if directive.triggered(lowered, heads))
 
 
 # ------------------------------------------------------------ text units
@@ -486,10 +499,12 @@ def string_statements(ctx: FileContext) -> list[tuple[ast.Constant, str, bool]]:
 
 
 def string_units(ctx: FileContext, literals: list[tuple[ast.Constant, str, bool]],
-                 heads: frozenset[str] | None = None) -> Iterator[TextUnit]:
-    """A unit for each of `literals` that may hold an instruction."""
+                 heads: frozenset[str] | None = None, directives: tuple[Directive, ...] = DIRECTIVES,
+                 ) -> Iterator[TextUnit]:
+    """A unit for each of `literals` that may hold an instruction (one of
+    `directives`, those that can be found in the literals' text)."""
     for literal, text, docstring in literals:
-        raw = ctx.segment(literal) if may_instruct(text, heads) else None
+        raw = ctx.segment(literal) if may_instruct(text, heads, directives) else None
         if raw:
             yield _string_unit(ctx, literal, "docstring" if docstring else "string statement", _blank_quotes(raw))
 
@@ -526,15 +541,17 @@ class Instruction:
     addressed: bool  # a reader is named (an AI, "Reviewer:") or an audit claimed
 
 
-def find_instruction(unit: TextUnit, heads: frozenset[str] | None = None) -> Instruction | None:
-    """The first instruction to a reviewer in `unit`, or None."""
+def find_instruction(unit: TextUnit, heads: frozenset[str] | None = None,
+                     directives: tuple[Directive, ...] = DIRECTIVES) -> Instruction | None:
+    """The first instruction to a reviewer in `unit`, or None; only
+    `directives` are looked for (those that can be found in it)."""
     text = unit.text
-    if not may_instruct(text, heads) or DESCRIBES_ATTACK.search(text):
+    if not may_instruct(text, heads, directives) or DESCRIBES_ATTACK.search(text):
         return None
     ai_spoken_to = AI_SPOKEN_TO.search(text) is not None
     named = ai_spoken_to or any(pattern.search(text) for pattern in (REVIEWER_SPOKEN_TO, REVIEWING_THIS, AUDIT_CLAIM))
     machine = MACHINE_INSTRUCTIONS.search(text) is not None and AI_NAME.search(text) is None
-    matches = sorted(((match.start(), match.end(), directive) for directive in DIRECTIVES
+    matches = sorted(((match.start(), match.end(), directive) for directive in directives
                       for match in directive.pattern.finditer(text)), key=lambda m: (m[2].claim, m[0], -m[1]))
     for start, end, directive in matches:
         begin, finish = _sentence(text, start)
@@ -610,13 +627,18 @@ class ReviewerInjection(Rule):
         strings = "\n".join(text for _, text, _ in literals)
         # The text after every "#": comments, and the few strings holding one.
         tails = "\n".join(COMMENT_TAIL.findall(ctx.module.text))
-        heads = heads_in(f"{strings}\n{tails}".lower())  # looked up once per file
-        units = list(string_units(ctx, literals, heads)) if may_instruct(strings, heads) else []
+        lowered_strings, lowered_tails = strings.lower(), tails.lower()
+        heads = heads_in(f"{lowered_strings}\n{lowered_tails}")  # looked up once per file
+        # A string unit is the literal's source (escapes, joined pieces), so
+        # all directives are looked for in it; a comment block's text is its
+        # lines' tails, where a trigger allows a "#" between words.
+        in_strings, in_comments = triggered_in(lowered_strings, heads), triggered_in(lowered_tails, heads)
+        units = list(string_units(ctx, literals, heads, in_strings)) if may_instruct(strings, heads, in_strings) else []
         # Reading the comments is the expensive part: only when one may instruct.
-        if may_instruct(tails, heads):
+        if may_instruct(tails, heads, in_comments):
             units.extend(comment_blocks(ctx))
         for unit in sorted(units, key=lambda u: u.lines[0]):
-            instruction = find_instruction(unit, heads)
+            instruction = find_instruction(unit, heads, in_comments if unit.kind == "comment" else DIRECTIVES)
             if instruction is not None:
                 yield self._finding(ctx, unit, instruction)
 
