@@ -22,6 +22,16 @@ generation, then each resumed solve stores only its changes as the next
 step of that generation, until `MAX_STEPS`; a step is stored only on the
 generation and step it was made from, so concurrent runs never mix states.
 
+A file is known by its content, but reading and hashing every file of a
+large project is most of a review with nothing changed. So the digest of
+each file is remembered by its path with what the file system says of it
+(`stat_signature`: device, inode, size, modification and change times), as
+git's index does, and a file whose signature is unchanged is not read. The
+change time (ctime) is set by the kernel on every write and cannot be set
+back by a program; and a digest is remembered only for a file last changed
+`RACY_SECONDS` or more before it was read, so a second write in the same
+tick of the file system's clock cannot go unseen.
+
 The cache never decides a review's outcome: it survives concurrent runs
 (SQLite in WAL mode, with a busy timeout), a killed run (transactions are
 atomic; an entry that cannot be read back is discarded and recomputed) and
@@ -57,6 +67,8 @@ FORMAT = 2
 KEEP_SOLUTIONS = 16  # taint-step results kept (each is one state of one project)
 KEEP_STATES = 4  # taint-solver states kept (one per project and review settings)
 MAX_STEPS = 8  # changes stored on top of a solver state before it is stored whole again
+RACY_SECONDS = 2  # a file changed this recently is hashed again next time (see the module's docstring)
+FORGET_DIGESTS_DAYS = 30  # a remembered digest not written again for this long is dropped (then hashed again)
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS files (key TEXT PRIMARY KEY, value BLOB NOT NULL, facts BLOB, used REAL NOT NULL)",
     "CREATE TABLE IF NOT EXISTS solutions (key TEXT PRIMARY KEY, value BLOB NOT NULL, used REAL NOT NULL)",
@@ -65,6 +77,10 @@ _TABLES = (
     "used REAL NOT NULL)",
     "CREATE TABLE IF NOT EXISTS solver_steps (key TEXT NOT NULL, generation TEXT NOT NULL, step INTEGER NOT NULL, "
     "value BLOB NOT NULL, PRIMARY KEY (key, generation, step))",
+    # A file's content digest, by its path (bytes, as the file system has
+    # it), with its stat signature when read.
+    "CREATE TABLE IF NOT EXISTS digests (path BLOB PRIMARY KEY, stat TEXT NOT NULL, digest BLOB NOT NULL, "
+    "written REAL NOT NULL)",
     "DROP TABLE IF EXISTS results",  # format 1
 )
 
@@ -147,11 +163,21 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def file_key(review: str, source: "SourceFile", data: bytes, taint: "TaintSetup") -> str:
+def file_key(review: str, source: "SourceFile", digest: bytes, taint: "TaintSetup") -> str:
+    """A file's key from its content's `content_digest`."""
     name = taint.modules.get(source.path)
     aliases = sorted((taint.aliases.get(source.path) or {}).items())
     head = _utf8(repr((review, source.path, name, aliases)))
-    return hashlib.sha256(head + b"\0" + hashlib.sha256(data).digest()).hexdigest()
+    return hashlib.sha256(head + b"\0" + digest).hexdigest()
+
+
+def content_digest(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def stat_signature(status: os.stat_result) -> str:
+    """What tells that a file may have changed without reading it."""
+    return f"{status.st_dev}:{status.st_ino}:{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}"
 
 
 class ResultCache:
@@ -169,6 +195,10 @@ class ResultCache:
         self._pending_solution: tuple[str, bytes, float] | None = None
         self._pending_state: tuple[str, tuple[str, int] | None, bytes] | None = None
         self._ahead: tuple[str, Any] | None = None  # (key, state) read ahead of `get_state`
+        self._pending_digests: list[tuple[bytes, str, bytes, float]] = []
+        # Off for files that will not be there next time (a change review's
+        # old side, in a temporary folder).
+        self.remember_digests = True
         try:
             engine_fingerprint()  # secreview's own files must be readable to key anything
             self._db = open_database(self.path)
@@ -193,6 +223,33 @@ class ResultCache:
         self.hits += len(found)
         self.misses += len(wanted) - len(found)
         return found
+
+    def known_digests(self, paths: list[str]) -> dict[str, tuple[str, bytes]]:
+        """The remembered (stat signature, content digest) of each of
+        `paths` that has one; a damaged entry is left out."""
+        if self._db is None or not paths:
+            return {}
+        by_name = {os.fsencode(path): path for path in paths}
+        names = list(by_name)
+        found: dict[str, tuple[str, bytes]] = {}
+        try:
+            for start in range(0, len(names), 500):
+                batch = names[start:start + 500]
+                for name, signature, digest in self._db.execute(
+                        f"SELECT path, stat, digest FROM digests WHERE path IN ({','.join('?' * len(batch))})", batch):
+                    if isinstance(signature, str) and isinstance(digest, bytes) and len(digest) == 32:
+                        found[by_name[name]] = (signature, digest)
+        except sqlite3.Error as exc:
+            self._fail("cannot be read", exc)
+            return {}
+        return found
+
+    def remember_digest(self, path: str, status: os.stat_result, digest: bytes, read_at_ns: int) -> None:
+        """Remember the digest of the file at `path`, read (after `status`
+        was taken) from `read_at_ns` on; not if it changed too recently."""
+        if self._db is None or not self.remember_digests or status.st_ctime_ns > read_at_ns - RACY_SECONDS * 10**9:
+            return
+        self._pending_digests.append((os.fsencode(path), stat_signature(status), digest, time.time()))
 
     def facts_many(self, keys: Iterable[str]) -> dict[str, "ModuleFacts"]:
         """The stored taint facts among `keys` (damaged ones deleted, with
@@ -329,7 +386,8 @@ class ResultCache:
         rows, self._pending = self._pending, []
         solution, self._pending_solution = self._pending_solution, None
         state, self._pending_state = self._pending_state, None
-        if self._db is None or not (rows or solution or state):
+        digests, self._pending_digests = self._pending_digests, []
+        if self._db is None or not (rows or solution or state or digests):
             return
         try:
             with self._db:
@@ -342,6 +400,10 @@ class ResultCache:
                                      "(SELECT key FROM solutions ORDER BY used DESC LIMIT ?)", (KEEP_SOLUTIONS,))
                 if state is not None:
                     self._write_state(*state)
+                if digests:
+                    self._db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)", digests)
+                    self._db.execute("DELETE FROM digests WHERE written < ?",
+                                     (time.time() - FORGET_DIGESTS_DAYS * 86400,))
         except sqlite3.Error as exc:
             self._fail("cannot be written", exc)
 

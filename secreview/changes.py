@@ -96,7 +96,12 @@ def review_change(targets: list[str], change: ChangeSet, old_contents: dict[str,
         old_targets = [t for t in old_targets if os.path.exists(t)] or [base_root]
         # The old side's unchanged files have the new side's paths and
         # contents: the cache (`secreview.cache.ResultCache`) answers for them.
-        old = review(old_targets, config, root=base_root, jobs=jobs, cache=cache, executor=executor)
+        # Their digests are not remembered: the folder goes at the end.
+        remembering, cache.remember_digests = cache.remember_digests, False
+        try:
+            old = review(old_targets, config, root=base_root, jobs=jobs, cache=cache, executor=executor)
+        finally:
+            cache.remember_digests = remembering
     scope.base_errors = [e for e in old.errors if not e.reason.startswith("no Python files")]
     unreadable_old = {e.path for e in scope.base_errors}
     comparable = [f for f in old.findings + old.suppressed if f.path not in unreadable_old]

@@ -798,9 +798,8 @@ def _cached_or_fresh(files: list[SourceFile], config: Config, taint: TaintSetup,
         for result in executor.review_files(files, config, taint):
             yield None, result
         return
-    from secreview.cache import file_key
-
-    keys = [_key(source, config, taint, review_key, file_key) for source in files]
+    known = cache.known_digests([source.abspath for source in files])
+    keys = [_key(source, config, taint, review_key, cache, known.get(source.abspath)) for source in files]
     stored = cache.get_many(k for k in keys if k is not None)
     todo = [s for s, k in zip(files, keys) if k not in stored]
     if isinstance(executor, LocalExecutor):
@@ -926,20 +925,31 @@ def _resume(base: tuple[dict[str, str], SolverState, tuple[str, int]],
     return resume(state, changed, previous, load, quiet)
 
 
-def _key(source: SourceFile, config: Config, taint: TaintSetup, review_key: str,
-         file_key: Callable[..., str]) -> str | None:
+def _key(source: SourceFile, config: Config, taint: TaintSetup, review_key: str, cache: "ResultCache",
+         known: tuple[str, bytes] | None) -> str | None:
     """The cache key of a file; None when it cannot be read or is too large
-    (its result then says so, and is not stored)."""
+    (its result then says so, and is not stored). `known`: the file's
+    remembered stat signature and content digest, used when the signature
+    still holds (else the file is read, and its digest remembered)."""
+    from secreview.cache import content_digest, file_key, stat_signature
+
     try:
+        started = time.time_ns()
         status = os.stat(source.abspath)
         # Only regular files: opening a FIFO would block, a device never ends.
         if not stat.S_ISREG(status.st_mode) or status.st_size > config.max_file_size:
             return None
-        with open(source.abspath, "rb") as handle:
-            data = handle.read()
+        if known is not None and known[0] == stat_signature(status):
+            digest = known[1]
+        else:
+            with open(source.abspath, "rb") as handle:
+                data = handle.read()
+            digest = content_digest(data)
+            if len(data) == status.st_size:  # else it changed as it was read: not remembered
+                cache.remember_digest(source.abspath, status, digest, started)
     except OSError:
         return None
-    return file_key(review_key, source, data, taint)
+    return file_key(review_key, source, digest, taint)
 
 
 def _flow_findings(result: TaintResult, rules: list[Rule], file_suppressions: dict[str, dict[int, Suppression]],

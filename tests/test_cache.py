@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from conftest import SHELL, TLS, WEAK, run_process, secreview_command, write
 
+import secreview.cache as cache_module
 from secreview.cache import FILE_NAME, ResultCache
 from secreview.config import Config
 from secreview.engine import review
@@ -136,6 +137,83 @@ def test_settings_and_new_modules_are_part_of_the_key(tree: Path, tmp_path: Path
     # A new module can change how every file's imports resolve.
     write(tree, "app/extra.py", "X = 1\n")
     assert run_review(tree, ResultCache(str(tmp_path / "c"))).stats.files_cached == 0
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        return {os.fsdecode(path): stat for path, stat in db.execute("SELECT path, stat FROM digests")}
+
+
+def test_a_file_not_changed_since_is_not_read_again(tree: Path, tmp_path: Path, monkeypatch) -> None:
+    """Its remembered digest answers while what the file system says of it
+    (stat) is unchanged, as git's index does; each file is read once."""
+    import secreview.engine as engine
+
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 0)  # the files were written just now
+    folder = tmp_path / "c"
+    expected = outcome(run_review(tree, ResultCache(str(folder))))
+    assert sorted(_digests(folder)) == sorted(str(p) for p in tree.rglob("*.py"))
+    opened: list[str] = []
+    monkeypatch.setattr(engine, "open", lambda path, *a, **k: opened.append(path) or open(path, *a, **k),
+                        raising=False)
+    warm = run_review(tree, ResultCache(str(folder)))
+    assert outcome(warm) == expected and warm.stats.files_cached == 6 and opened == []
+
+
+def test_a_file_rewritten_with_its_size_and_times_kept_is_read_again(tree: Path, tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    """The kernel sets a file's change time (ctime) on every write, and no
+    program can set it back: a rewrite that keeps the size and puts the
+    modification time back is still seen."""
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 0)
+    folder = tmp_path / "c"
+    run_review(tree, ResultCache(str(folder)))
+    jobs = tree / "app" / "jobs.py"
+    before = jobs.stat()
+    time.sleep(0.05)  # past the file system clock's tick
+    jobs.write_text(JOBS.replace("shell=True", "check=True"))  # no shell now, and the same size
+    os.utime(jobs, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (jobs.stat().st_size, jobs.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    cache = ResultCache(str(folder))
+    edited = run_review(tree, cache)
+    assert cache.misses == 1 and outcome(edited) == outcome(run_review(tree, None))
+    assert "app/jobs.py" not in [f.path for f in edited.findings]
+
+
+def test_a_digest_is_remembered_only_for_a_file_changed_a_while_before(tree: Path, tmp_path: Path) -> None:
+    """A file changed in the last RACY_SECONDS could change again within
+    the same tick of the file system's clock, unseen: it is hashed again
+    next time. The same for a damaged entry."""
+    folder = tmp_path / "c"
+    old = time.time() - 3600
+    for path in tree.rglob("*.py"):
+        if path.name != "jobs.py":
+            os.utime(path, (old, old))  # the change time stays: now
+    run_review(tree, ResultCache(str(folder)))
+    assert _digests(folder) == {}
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        db.execute("INSERT INTO digests VALUES (?, ?, ?, ?)",
+                   (os.fsencode(tree / "app" / "jobs.py"), "0:0:0:0:0", b"short", time.time()))
+    assert ResultCache(str(folder)).known_digests([str(tree / "app" / "jobs.py")]) == {}
+
+
+def test_an_unreadable_or_outdated_digest_costs_a_read(tree: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 0)
+    folder = tmp_path / "c"
+    expected = outcome(run_review(tree, ResultCache(str(folder))))
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        db.execute("UPDATE digests SET digest = x'00'")
+    cache = ResultCache(str(folder))
+    assert outcome(run_review(tree, cache)) == expected and cache.hits == 6
+    assert len(_digests(folder)) == 6  # remembered again
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        db.execute("UPDATE digests SET written = 0")
+    run_review(tree, ResultCache(str(folder)))  # nothing hashed: nothing written, nothing dropped
+    assert len(_digests(folder)) == 6
+    write(tree, "app/jobs.py", SAFE_JOBS)
+    cache = ResultCache(str(folder))
+    assert outcome(run_review(tree, cache)) == outcome(run_review(tree, None)) and cache.misses == 1
+    assert sorted(_digests(folder)) == [str(tree / "app" / "jobs.py")]  # the old ones dropped
 
 
 def test_damaged_entries_are_discarded_and_recomputed(tree: Path, tmp_path: Path) -> None:

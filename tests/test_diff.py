@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -378,6 +379,7 @@ def test_without_a_cache_the_old_side_still_reuses_the_new_sides_results(repo: P
     """A change review given no cache (`--no-cache`) analyses the unchanged
     files once, not once per side: a cache for this review only is shared by
     its two sides, and the report is the one a kept cache gives."""
+    from secreview import cache as cache_module
     from secreview import engine
     from secreview.cache import ResultCache
 
@@ -400,9 +402,13 @@ def test_without_a_cache_the_old_side_still_reuses_the_new_sides_results(repo: P
     assert sorted(reviewed) == sorted(["app.py", "app.py"] + [f"util{i}.py" for i in range(6)])
     assert [(f.rule, f.path, f.line) for f in report.findings] == [("py.sql-injection", "app.py", 20)]
     assert [(f.rule, f.path) for f in report.change.preexisting] == [("py.shell-injection", "app.py")]
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 0)  # remember the digests of files written just now
     kept = ResultCache(str(repo.parent / "kept-cache"))
     try:
         with_cache = review_change(["."], change, old, root=str(repo), jobs=1, cache=kept)
+        remembered = [os.fsdecode(path) for (path,) in kept._db.execute("SELECT path FROM digests")]
     finally:
         kept.close()
     assert [f.to_dict() for f in with_cache.findings] == [f.to_dict() for f in report.findings]
+    # The old side's folder goes with the review: its files' digests are not kept.
+    assert len(remembered) == 7 and all(path.startswith(str(repo) + os.sep) for path in remembered)
