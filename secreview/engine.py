@@ -798,8 +798,7 @@ def _cached_or_fresh(files: list[SourceFile], config: Config, taint: TaintSetup,
         for result in executor.review_files(files, config, taint):
             yield None, result
         return
-    known = cache.known_digests([source.abspath for source in files])
-    keys = [_key(source, config, taint, review_key, cache, known.get(source.abspath)) for source in files]
+    keys = _keys(files, config, taint, review_key, cache)
     stored = cache.get_many(k for k in keys if k is not None)
     todo = [s for s, k in zip(files, keys) if k not in stored]
     if isinstance(executor, LocalExecutor):
@@ -925,31 +924,38 @@ def _resume(base: tuple[dict[str, str], SolverState, tuple[str, int]],
     return resume(state, changed, previous, load, quiet)
 
 
-def _key(source: SourceFile, config: Config, taint: TaintSetup, review_key: str, cache: "ResultCache",
-         known: tuple[str, bytes] | None) -> str | None:
-    """The cache key of a file; None when it cannot be read or is too large
-    (its result then says so, and is not stored). `known`: the file's
-    remembered stat signature and content digest, used when the signature
-    still holds (else the file is read, and its digest remembered)."""
+def _keys(files: list[SourceFile], config: Config, taint: TaintSetup, review_key: str,
+          cache: "ResultCache") -> list[str | None]:
+    """Each file's cache key; None for a file that cannot be read or is too
+    large (its result then says so, and is not stored). A file whose stat
+    signature is the one remembered with its content digest is not read;
+    another file is, and its digest remembered (`secreview.cache`)."""
     from secreview.cache import content_digest, file_key, stat_signature
 
-    try:
-        started = time.time_ns()
-        status = os.stat(source.abspath)
-        # Only regular files: opening a FIFO would block, a device never ends.
-        if not stat.S_ISREG(status.st_mode) or status.st_size > config.max_file_size:
-            return None
-        if known is not None and known[0] == stat_signature(status):
-            digest = known[1]
-        else:
-            with open(source.abspath, "rb") as handle:
-                data = handle.read()
-            digest = content_digest(data)
-            if len(data) == status.st_size:  # else it changed as it was read: not remembered
-                cache.remember_digest(source.abspath, status, digest, started)
-    except OSError:
-        return None
-    return file_key(review_key, source, digest, taint)
+    known = cache.known_digests([source.abspath for source in files])
+    keys: list[str | None] = []
+    for source in files:
+        try:
+            started = time.time_ns()
+            status = os.stat(source.abspath)
+            # Only regular files: opening a FIFO would block, a device never ends.
+            if not stat.S_ISREG(status.st_mode) or status.st_size > config.max_file_size:
+                keys.append(None)
+                continue
+            remembered = known.get(source.abspath)
+            if remembered is not None and remembered[0] == stat_signature(status):
+                digest = remembered[1]
+            else:
+                with open(source.abspath, "rb") as handle:
+                    data = handle.read()
+                digest = content_digest(data)
+                if len(data) == status.st_size:  # else it changed as it was read: not remembered
+                    cache.remember_digest(source.abspath, status, digest, started)
+        except OSError:
+            keys.append(None)
+            continue
+        keys.append(file_key(review_key, source, digest, taint))
+    return keys
 
 
 def _flow_findings(result: TaintResult, rules: list[Rule], file_suppressions: dict[str, dict[int, Suppression]],
