@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from secreview.config import Config
     from secreview.engine import FileResult, TaintSetup
     from secreview.taint import ModuleFacts
+    from secreview.taint.models import Models
     from secreview.taint.solve import SolverState, StateDelta, TaintResult
     from secreview.targets.paths import SourceFile
 
@@ -66,6 +67,7 @@ FILE_NAME = "results.sqlite"
 FORMAT = 2
 KEEP_SOLUTIONS = 16  # taint-step results kept (each is one state of one project)
 KEEP_STATES = 4  # taint-solver states kept (one per project and review settings)
+KEEP_MODELS = 4  # parsed bundled models kept (one per secreview version in use)
 MAX_STEPS = 8  # changes stored on top of a solver state before it is stored whole again
 RACY_SECONDS = 2  # a file changed this recently is hashed again next time (see the module's docstring)
 FORGET_DIGESTS_DAYS = 30  # a remembered digest not written again for this long is dropped (then hashed again)
@@ -81,6 +83,9 @@ _TABLES = (
     # it), with its stat signature when read.
     "CREATE TABLE IF NOT EXISTS digests (path BLOB PRIMARY KEY, stat TEXT NOT NULL, digest BLOB NOT NULL, "
     "written REAL NOT NULL)",
+    # The bundled taint models, parsed, by the engine's fingerprint (which
+    # covers their files): reading their TOML is most of loading them.
+    "CREATE TABLE IF NOT EXISTS models (key TEXT PRIMARY KEY, value BLOB NOT NULL, used REAL NOT NULL)",
     "DROP TABLE IF EXISTS results",  # format 1
 )
 
@@ -196,6 +201,7 @@ class ResultCache:
         self._pending_state: tuple[str, tuple[str, int] | None, bytes] | None = None
         self._ahead: tuple[str, Any] | None = None  # (key, state) read ahead of `get_state`
         self._pending_digests: list[tuple[bytes, str, bytes, float]] = []
+        self._pending_models: tuple[str, bytes, float] | None = None
         # Off for files that will not be there next time (a change review's
         # old side, in a temporary folder).
         self.remember_digests = True
@@ -250,6 +256,25 @@ class ResultCache:
         if self._db is None or not self.remember_digests or status.st_ctime_ns > read_at_ns - RACY_SECONDS * 10**9:
             return
         self._pending_digests.append((os.fsencode(path), stat_signature(status), digest, time.time()))
+
+    def bundled_models(self) -> "Models | None":
+        """The bundled taint models as this version of secreview parsed them
+        last; None when not kept or damaged (the review parses them, and
+        stages them to replace it)."""
+        from secreview.taint.models import Models
+
+        key = engine_fingerprint()
+        found = self._load("SELECT key, value FROM models WHERE key IN ({})", [key], table="models").get(key)
+        return found if isinstance(found, Models) else None
+
+    def stage_bundled_models(self, models: "Models") -> None:
+        if self._db is None:
+            return
+        try:
+            self._pending_models = (engine_fingerprint(), pickle.dumps(models, protocol=pickle.HIGHEST_PROTOCOL),
+                                    time.time())
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
+            self._fail("cannot store a result", exc)
 
     def facts_many(self, keys: Iterable[str]) -> dict[str, "ModuleFacts"]:
         """The stored taint facts among `keys` (damaged ones deleted, with
@@ -387,7 +412,8 @@ class ResultCache:
         solution, self._pending_solution = self._pending_solution, None
         state, self._pending_state = self._pending_state, None
         digests, self._pending_digests = self._pending_digests, []
-        if self._db is None or not (rows or solution or state or digests):
+        models, self._pending_models = self._pending_models, None
+        if self._db is None or not (rows or solution or state or digests or models):
             return
         try:
             with self._db:
@@ -400,6 +426,10 @@ class ResultCache:
                                      "(SELECT key FROM solutions ORDER BY used DESC LIMIT ?)", (KEEP_SOLUTIONS,))
                 if state is not None:
                     self._write_state(*state)
+                if models is not None:
+                    self._db.execute("INSERT OR REPLACE INTO models VALUES (?, ?, ?)", models)
+                    self._db.execute("DELETE FROM models WHERE key NOT IN "
+                                     "(SELECT key FROM models ORDER BY used DESC LIMIT ?)", (KEEP_MODELS,))
                 if digests:
                     self._db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)", digests)
                     self._db.execute("DELETE FROM digests WHERE written < ?",

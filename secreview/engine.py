@@ -21,7 +21,9 @@ from secreview.model import FileError, Finding, Report, Stats
 from secreview.python.context import FileContext
 from secreview.python.source import ParsedModule, SourceError, parse_source, read_source
 from secreview.rules import Rule, all_rules
-from secreview.taint import ModelError, Models, ModuleFacts, ProjectModules, extract, load_models, module_name, solve
+from secreview.taint import (
+    ModelError, Models, ModuleFacts, ProjectModules, bundled_models, extract, load_models, module_name, solve,
+)
 from secreview.taint.solve import Declined, SolverState, StateDelta, TaintResult, resume, solve_with_state
 from secreview.targets.paths import SourceFile, discover, review_root
 from secreview.triage.suppress import Suppression, find_suppression, may_hold_suppressions, suppressions
@@ -358,7 +360,7 @@ def review(
     started = time.perf_counter()
     rules = select_rules(config)
     try:
-        models = load_models(config.models)
+        models = load_models(config.models, _bundled_models(cache))
     except ModelError as exc:
         raise ReviewError(f"invalid taint model: {exc}") from None
     root = os.path.abspath(root or review_root(targets))
@@ -816,6 +818,19 @@ def _cached_or_fresh(files: list[SourceFile], config: Config, taint: TaintSetup,
         if key is not None:
             cache.stage(key, result)
         yield key, result
+
+
+def _bundled_models(cache: "ResultCache | None") -> Models | None:
+    """The bundled taint models as the cache keeps them, parsed (their TOML
+    is most of loading them); else parsed here and given to the cache.
+    None without a cache."""
+    if cache is None or not cache.active:
+        return None
+    models = cache.bundled_models()
+    if models is None:
+        models = bundled_models()  # raises ModelError, as `load_models` would
+        cache.stage_bundled_models(models)
+    return models
 
 
 def _read_state_ahead(cache: "ResultCache", review_key: str, include_tests: bool) -> None:

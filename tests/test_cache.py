@@ -216,6 +216,40 @@ def test_an_unreadable_or_outdated_digest_costs_a_read(tree: Path, tmp_path: Pat
     assert sorted(_digests(folder)) == [str(tree / "app" / "jobs.py")]  # the old ones dropped
 
 
+def test_the_bundled_models_are_parsed_once_and_kept(tree: Path, tmp_path: Path, monkeypatch) -> None:
+    """Their TOML is most of loading them: a warm review takes them from the
+    cache; a damaged entry is parsed again and replaced."""
+    import secreview.engine as engine
+
+    parsed: list[int] = []
+    real = engine.bundled_models
+    monkeypatch.setattr(engine, "bundled_models", lambda: parsed.append(1) or real())
+    folder = tmp_path / "c"
+    expected = outcome(run_review(tree, ResultCache(str(folder))))
+    assert parsed == [1]
+    assert outcome(run_review(tree, ResultCache(str(folder)))) == expected and parsed == [1]
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        db.execute("UPDATE models SET value = x'80049500'")
+    assert outcome(run_review(tree, ResultCache(str(folder)))) == expected and parsed == [1, 1]
+    assert outcome(run_review(tree, ResultCache(str(folder)))) == expected and parsed == [1, 1]
+
+
+def test_a_users_model_file_is_read_afresh_beside_the_kept_models(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    write(root, "app.py", "from flask import request\nimport acme.jobs\n\n\ndef submit():\n"
+                          "    acme.jobs.run_script(request.form['script'])\n")
+    model = ('[library]\nname = "acme"\n[[sinks]]\ncall = ["acme.jobs.run_script"]\nargs = [0]\nkind = "code"\n'
+             'note = "runs the text as a Python script"\n')
+    write(root, "acme_models.toml", model)
+    config = Config(models=(str(root / "acme_models.toml"),))
+    folder = tmp_path / "c"
+    run_review(root, ResultCache(str(folder)))  # the bundled models kept
+    assert [(f.rule, f.line) for f in run_review(root, ResultCache(str(folder)), config).findings] == [
+        ("py.code-eval", 6)]
+    write(root, "acme_models.toml", model.replace("run_script", "run_other"))
+    assert run_review(root, ResultCache(str(folder)), config).findings == []
+
+
 def test_damaged_entries_are_discarded_and_recomputed(tree: Path, tmp_path: Path) -> None:
     folder = tmp_path / "c"
     expected = outcome(run_review(tree, ResultCache(str(folder))))

@@ -9,8 +9,8 @@ and calls across the whole project.
 
 from secreview.taint.extract import ModuleFacts, ProjectModules, extract, module_name
 from secreview.taint.facts import Flow
-from secreview.taint.models import ModelError, Models, load_models
+from secreview.taint.models import ModelError, Models, bundled_models, load_models
 from secreview.taint.solve import TaintResult, solve
 
-__all__ = ["Flow", "ModelError", "Models", "ModuleFacts", "ProjectModules", "TaintResult", "extract",
-           "load_models", "module_name", "solve"]
+__all__ = ["Flow", "ModelError", "Models", "ModuleFacts", "ProjectModules", "TaintResult", "bundled_models",
+           "extract", "load_models", "module_name", "solve"]

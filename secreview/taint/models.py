@@ -332,17 +332,23 @@ _LOADERS = {
 }
 
 
-def load_models(extra: Iterable[str] = ()) -> Models:
-    """The bundled models plus the user's files (`extra`), validated. The
-    user's files are read afresh on every call (they change while one
-    process lives, in an editor integration or a test)."""
+def load_models(extra: Iterable[str] = (), bundled: Models | None = None) -> Models:
+    """The bundled models (`bundled`, if given: as a cache kept them) plus
+    the user's files (`extra`), validated. The user's files are read afresh
+    on every call (they change while one process lives, in an editor
+    integration or a test)."""
     extra = tuple(extra)
     if not extra:
-        return _bundled()
-    models = copy.deepcopy(_bundled())
+        return bundled or _bundled()
+    models = copy.deepcopy(bundled or _bundled())
     for path in extra:
         load_file(Path(path), models)
     return models
+
+
+def bundled_models() -> Models:
+    """The models bundled with secreview (parsed once per process)."""
+    return _bundled()
 
 
 @lru_cache(maxsize=1)
