@@ -30,7 +30,9 @@ git's index does, and a file whose signature is unchanged is not read. The
 change time (ctime) is set by the kernel on every write and cannot be set
 back by a program; and a digest is remembered only for a file last changed
 `RACY_SECONDS` or more before it was read, so a second write in the same
-tick of the file system's clock cannot go unseen.
+tick of the file system's clock cannot go unseen. The bundled taint models
+are kept parsed too, by the engine's fingerprint (reading their TOML is most
+of loading them); a user's model files are read on every review.
 
 The cache never decides a review's outcome: it survives concurrent runs
 (SQLite in WAL mode, with a busy timeout), a killed run (transactions are
