@@ -238,15 +238,12 @@ class ResultCache:
         if self._db is None or not paths:
             return {}
         by_name = {os.fsencode(path): path for path in paths}
-        names = list(by_name)
         found: dict[str, tuple[str, bytes]] = {}
         try:
-            for start in range(0, len(names), 500):
-                batch = names[start:start + 500]
-                for name, signature, digest in self._db.execute(
-                        f"SELECT path, stat, digest FROM digests WHERE path IN ({','.join('?' * len(batch))})", batch):
-                    if isinstance(signature, str) and isinstance(digest, bytes) and len(digest) == 32:
-                        found[by_name[name]] = (signature, digest)
+            for name, signature, digest in self._select_in("SELECT path, stat, digest FROM digests WHERE path IN ({})",
+                                                           list(by_name)):
+                if isinstance(signature, str) and isinstance(digest, bytes) and len(digest) == 32:
+                    found[by_name[name]] = (signature, digest)
         except sqlite3.Error as exc:
             self._fail("cannot be read", exc)
             return {}
@@ -348,13 +345,11 @@ class ResultCache:
         found: dict = {}
         bad: list[str] = []
         try:
-            for start in range(0, len(keys), 500):
-                batch = keys[start:start + 500]
-                for key, value in self._db.execute(query.format(",".join("?" * len(batch))), batch).fetchall():
-                    try:
-                        found[key] = pickle.loads(value)
-                    except Exception:  # noqa: BLE001 - any damage means: recompute
-                        bad.append(key)
+            for key, value in self._select_in(query, keys):
+                try:
+                    found[key] = pickle.loads(value)
+                except Exception:  # noqa: BLE001 - any damage means: recompute
+                    bad.append(key)
             if bad:
                 self._db.executemany(f"DELETE FROM {table} WHERE key = ?", [(k,) for k in bad])
         except sqlite3.Error as exc:
@@ -362,6 +357,17 @@ class ResultCache:
             return {}
         self.discarded += len(bad)
         return found
+
+    def _select_in(self, query: str, keys: list[Any]) -> list[tuple]:
+        """The rows of `query` (its `IN ({})` filled with placeholders) for
+        `keys`, asked in batches under SQLite's limit on parameters; raises
+        sqlite3.Error."""
+        assert self._db is not None
+        rows: list[tuple] = []
+        for start in range(0, len(keys), 500):
+            batch = keys[start:start + 500]
+            rows.extend(self._db.execute(query.format(",".join("?" * len(batch))), batch).fetchall())
+        return rows
 
     def stage(self, key: str, result: "FileResult") -> None:
         """Remember `result` as it is now (the review changes findings later:
