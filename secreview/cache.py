@@ -267,13 +267,9 @@ class ResultCache:
         return found if isinstance(found, Models) else None
 
     def stage_bundled_models(self, models: "Models") -> None:
-        if self._db is None:
-            return
-        try:
-            self._pending_models = (engine_fingerprint(), pickle.dumps(models, protocol=pickle.HIGHEST_PROTOCOL),
-                                    time.time())
-        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
-            self._fail("cannot store a result", exc)
+        value = self._pickled(models)
+        if value is not None:
+            self._pending_models = (engine_fingerprint(), value, time.time())
 
     def facts_many(self, keys: Iterable[str]) -> dict[str, "ModuleFacts"]:
         """The stored taint facts among `keys` (damaged ones deleted, with
@@ -387,12 +383,9 @@ class ResultCache:
         self._pending.append((key, value, stored, time.time()))
 
     def stage_solution(self, key: str, result: "TaintResult") -> None:
-        if self._db is None:
-            return
-        try:
-            self._pending_solution = (key, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), time.time())
-        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
-            self._fail("cannot store a result", exc)
+        value = self._pickled(result)
+        if value is not None:
+            self._pending_solution = (key, value, time.time())
 
     def stage_state(self, key: str, files: dict[str, str], state: "SolverState",
                     delta: "tuple[tuple[str, int], StateDelta] | None" = None) -> None:
@@ -402,16 +395,24 @@ class ResultCache:
         `MAX_STEPS` are stored already; if another run stored a step or a new
         generation meanwhile, nothing is (the stored state stays valid for
         the files it names)."""
+        if delta is not None and delta[0][1] < MAX_STEPS:
+            base, change = delta
+            value = self._pickled((files, change))
+        else:
+            base, value = None, self._pickled((files, state))
+        if value is not None:
+            self._pending_state = (key, base, value)
+
+    def _pickled(self, value: Any) -> bytes | None:
+        """`value` pickled to be stored; None without a database, or when it
+        cannot be pickled (the cache is then given up, with a warning)."""
         if self._db is None:
-            return
+            return None
         try:
-            if delta is not None and delta[0][1] < MAX_STEPS:
-                base, change = delta
-                self._pending_state = (key, base, pickle.dumps((files, change), protocol=pickle.HIGHEST_PROTOCOL))
-            else:
-                self._pending_state = (key, None, pickle.dumps((files, state), protocol=pickle.HIGHEST_PROTOCOL))
+            return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
             self._fail("cannot store a result", exc)
+            return None
 
     def flush(self) -> None:
         """Write what was staged in one transaction: all of it or, on
