@@ -80,18 +80,21 @@ def shorter(trace: tuple[TraceStep, ...], old: tuple[TraceStep, ...]) -> bool:
 
 def union(*sets: Labels) -> Labels:
     """All labels of every set; for a label in several, the shorter trace."""
-    sets = tuple(s for s in sets if s)
-    if not sets:
-        return EMPTY
-    if len(sets) == 1:
-        return sets[0]
-    out = dict(sets[0])
-    for labels in sets[1:]:
+    first: Labels = EMPTY  # the first non-empty set: the answer when it is the only one
+    out: Labels | None = None
+    for labels in sets:
+        if not labels:
+            continue
+        if not first:
+            first = labels
+            continue
+        if out is None:
+            out = dict(first)
         for key, trace in labels.items():
             old = out.get(key)
             if old is None or shorter(trace, old):
                 out[key] = trace
-    return out
+    return first if out is None else out
 
 
 def clear(labels: Labels, kinds: frozenset[str]) -> Labels:
