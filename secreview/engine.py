@@ -168,8 +168,12 @@ def _module_names(files: list[SourceFile]
 
 
 def _import_root(abspath: str, name: str, is_package: bool) -> str:
-    folder = os.path.dirname(abspath)
-    for _ in range(name.count(".") + (1 if is_package else 0)):
+    return _folder_above(os.path.dirname(abspath), name.count(".") + (1 if is_package else 0))
+
+
+@functools.lru_cache(maxsize=4096)
+def _folder_above(folder: str, levels: int) -> str:
+    for _ in range(levels):
         folder = os.path.dirname(folder)
     return folder
 

@@ -88,10 +88,7 @@ def module_name(path: str, abspath: str | None = None) -> tuple[str, bool]:
     to the review root."""
     if abspath is not None:
         folder, name = os.path.split(abspath)
-        parts = [os.path.splitext(name)[0]]
-        while _is_package(folder) and len(parts) < 32:
-            folder, name = os.path.split(folder)
-            parts.append(name)
+        parts = [os.path.splitext(name)[0], *_packages_at(folder)]
         parts.reverse()
     else:
         parts = (path[:-3] if path.endswith(".py") else path).split("/")
@@ -99,6 +96,18 @@ def module_name(path: str, abspath: str | None = None) -> tuple[str, bool]:
     if is_package:
         parts = parts[:-1]
     return ".".join(p for p in parts if p) or "__main__", is_package
+
+
+@lru_cache(maxsize=4096)
+def _packages_at(folder: str) -> tuple[str, ...]:
+    """The names of `folder` and of the folders above it, nearest first, as
+    long as each is a package (at most 31): the files of one folder share
+    them."""
+    names: list[str] = []
+    while _is_package(folder) and len(names) < 31:
+        folder, name = os.path.split(folder)
+        names.append(name)
+    return tuple(names)
 
 
 @lru_cache(maxsize=4096)
