@@ -97,3 +97,24 @@ def test_a_project_module_named_like_a_library_module_does_not_hide_the_library(
     })
     report = review([str(root)], Config(), root=str(root), jobs=1)
     assert [(f.rule, f.path, f.line) for f in report.findings] == [("py.header-injection", "web/handler.py", 7)]
+
+
+def test_project_modules_answer_the_same_from_memory(monkeypatch):
+    """`ProjectModules.contains` remembers its answers, up to a bound, and
+    forgets them when pickled (for a worker): the answers never change."""
+    import importlib
+    import pickle
+
+    extract = importlib.import_module("secreview.taint.extract")  # the package exports a function of that name
+
+    paths = ["app.db.find", "app.db.find()", "app.Store().get", "http.server.run", "db.find",
+             "tools.app.db.find", "other.app.db.find", "app", "apps.db", ""]
+    fresh = extract.ProjectModules(["app", "app.db"], {"tools"})
+    expected = [fresh._contains(path) for path in paths]
+    assert expected == [True, True, True, False, False, True, False, True, False, False]
+    monkeypatch.setattr(extract, "_MAX_KNOWN", 3)
+    remembering = extract.ProjectModules(["app", "app.db"], {"tools"})
+    for _ in range(2):
+        assert [remembering.contains(path) for path in paths] == expected
+        assert len(remembering._known) <= 3
+    assert pickle.loads(pickle.dumps(remembering))._known == {}

@@ -115,6 +115,9 @@ def _is_package(folder: str) -> bool:
     return os.path.isfile(os.path.join(folder, "__init__.py"))
 
 
+_MAX_KNOWN = 1 << 16  # answers `ProjectModules` remembers (a worker sees many files)
+
+
 class ProjectModules:
     """The dotted names of every module under review, so a call can be told
     apart as going into the project (summarised) or into a library (modelled)."""
@@ -125,12 +128,24 @@ class ProjectModules:
         # Dotted folders above import roots (`app` for `app/db.py` when `app/`
         # is no package): `app.db` may name module `db` as a namespace import.
         self.folders = set(folders)
+        self._known: dict[str, bool] = {}  # path -> contains(path): a file asks for the same few often
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_known": {}}
 
     def contains(self, path: str) -> bool:
         """Whether `path` (`pkg.mod.func`, `pkg.mod.Class().method`) names a
         project module: from its start, or after a project folder that holds
         an import root. `http.server` stays the standard library even when
         the project has its own `server.py`."""
+        known = self._known.get(path)
+        if known is None:
+            if len(self._known) >= _MAX_KNOWN:
+                self._known.clear()
+            known = self._known[path] = self._contains(path)
+        return known
+
+    def _contains(self, path: str) -> bool:
         parts = path.replace("()", "").split(".")
         for start in range(min(3, len(parts))):
             if start and ".".join(parts[:start]) not in self.folders:
