@@ -120,7 +120,7 @@ def test_damaged_facts_and_solutions_are_recomputed(tree: Path, tmp_path: Path) 
     with sqlite3.connect(folder / FILE_NAME) as db:
         db.execute("UPDATE files SET facts = x'80049500' WHERE facts IS NOT NULL")
         db.execute("UPDATE solutions SET value = x'80049500'")
-        db.execute("UPDATE solver_states SET value = x'80049500'")
+        db.execute("UPDATE solver_values SET value = x'80049500'")
     cache = ResultCache(str(folder))
     assert outcome(run_review(tree, cache)) == expected
     assert (cache.solutions_reused, cache.solutions_resumed) == (0, 0)

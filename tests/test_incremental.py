@@ -304,10 +304,14 @@ def test_changes_are_stored_as_steps_until_the_state_is_stored_whole(tmp_path):
     root, folder = two_files(tmp_path, HELPERS)
     review_with(root, ResultCache(str(folder)))
     steps = []
+    writes: list[str] = []
     for edit in range(MAX_STEPS + 2):
         sanitised = edit % 2 == 1
         (root / "helpers.py").write_text((HELPERS if sanitised else UNSAFE_HELPERS) + f"\n# edit {edit}\n")
         cache = ResultCache(str(folder))
+        assert cache._db is not None
+        cache._db.set_trace_callback(lambda statement: writes.append(statement.split(" (")[0])
+                                     if "solver_values" in statement and not statement.startswith("SELECT") else None)
         warm = review_with(root, cache)
         cold = review_with(root, None)
         assert [(f.rule, f.line, f.trace) for f in warm.findings] == [(f.rule, f.line, f.trace) for f in cold.findings]
@@ -317,9 +321,50 @@ def test_changes_are_stored_as_steps_until_the_state_is_stored_whole(tmp_path):
             steps.append(db.execute("SELECT COUNT(*) FROM solver_steps").fetchone()[0])
     # Each edit stores its change; once MAX_STEPS are stored, the whole state.
     assert steps == list(range(1, MAX_STEPS + 1)) + [0, 1]
+    # A step leaves the stored state's value alone (it is megabytes on a
+    # large project); a state stored whole replaces it, and the old is gone.
+    assert writes == ["INSERT INTO solver_values VALUES", "DELETE FROM solver_values WHERE generation NOT IN"]
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        heads = db.execute("SELECT generation FROM solver_heads").fetchall()
+        assert db.execute("SELECT generation FROM solver_values").fetchall() == heads and len(heads) == 1
 
 
-@pytest.mark.parametrize("table", ["solver_states", "solver_steps"])
+def test_the_latest_states_are_kept_with_their_values_only(tmp_path, monkeypatch):
+    import sqlite3
+
+    import secreview.cache as cache_module
+    from secreview.cache import FILE_NAME
+
+    monkeypatch.setattr(cache_module, "KEEP_STATES", 2)
+    root, folder = two_files(tmp_path, HELPERS)
+    for disabled in ("py.weak-hash", "py.xss", "py.xxe"):  # three reviews of other settings: three states
+        review([str(root)], Config(disable=(disabled,)), root=str(root), jobs=1, cache=ResultCache(str(folder)))
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        heads = sorted(db.execute("SELECT generation FROM solver_heads").fetchall())
+        assert len(heads) == 2 and sorted(db.execute("SELECT generation FROM solver_values").fetchall()) == heads
+        assert db.execute("SELECT COUNT(DISTINCT key) FROM solver_heads").fetchone()[0] == 2
+
+
+def test_a_cache_with_states_in_the_older_table_drops_them(tmp_path):
+    import sqlite3
+
+    from secreview.cache import FILE_NAME
+
+    root, folder = two_files(tmp_path, HELPERS)
+    folder.mkdir(parents=True)
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        db.execute("CREATE TABLE solver_states (key TEXT PRIMARY KEY, generation TEXT NOT NULL, value BLOB NOT NULL, "
+                   "used REAL NOT NULL)")
+        db.execute("INSERT INTO solver_states VALUES ('k', 'g', x'80049500', 0)")
+    cache = ResultCache(str(folder))
+    report = review_with(root, cache)
+    assert cache.warning is None and [(f.rule, f.line) for f in report.findings] == []
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "solver_states" not in tables and {"solver_heads", "solver_values"} <= tables
+
+
+@pytest.mark.parametrize("table", ["solver_values", "solver_steps"])
 def test_a_damaged_state_or_step_is_dropped_and_the_review_solves_in_full(tmp_path, table):
     import sqlite3
 
@@ -338,7 +383,8 @@ def test_a_damaged_state_or_step_is_dropped_and_the_review_solves_in_full(tmp_pa
     assert [(f.rule, f.line) for f in report.findings] == [("py.shell-injection", 6)]
     with sqlite3.connect(folder / FILE_NAME) as db:  # a new generation, stored whole, without steps
         assert db.execute("SELECT COUNT(*) FROM solver_steps").fetchone()[0] == 0
-        assert db.execute("SELECT COUNT(*) FROM solver_states").fetchone()[0] == 1
+        assert db.execute("SELECT COUNT(*) FROM solver_heads").fetchone()[0] == 1
+        assert db.execute("SELECT COUNT(*) FROM solver_values").fetchone()[0] == 1  # the damaged one is gone
 
 
 def test_a_step_stored_meanwhile_by_another_run_wins(tmp_path):
@@ -349,7 +395,7 @@ def test_a_step_stored_meanwhile_by_another_run_wins(tmp_path):
     folder = str(cache_folder)
     review_with(root, ResultCache(folder))
     first, second = ResultCache(folder), ResultCache(folder)
-    (key,) = first._db.execute("SELECT key FROM solver_states").fetchone()
+    (key,) = first._db.execute("SELECT key FROM solver_heads").fetchone()
     runs = []
     for cache, text in ((first, "command"), (second, "command.strip()")):
         files, state, step = cache.get_state(key)
@@ -424,7 +470,7 @@ def test_with_a_helper_the_state_is_read_once_while_it_runs_the_rules(tmp_path, 
     cache = ResultCache(str(folder))
     reads: list[str] = []
     assert cache._db is not None
-    cache._db.set_trace_callback(lambda statement: reads.append(statement) if "value FROM solver_states" in statement
+    cache._db.set_trace_callback(lambda statement: reads.append(statement) if "FROM solver_heads h JOIN" in statement
                                  else None)
     warm = review([str(root)], Config(), root=str(root), jobs=2, cache=cache)
     assert len(helpers) == 1 and helpers[0] is not None
@@ -444,12 +490,12 @@ def test_a_state_read_ahead_serves_the_next_read_of_its_key_only(tmp_path):
     review_with(root, ResultCache(str(folder)))
     cache = ResultCache(str(folder))
     with sqlite3.connect(folder / FILE_NAME) as db:
-        (key,) = db.execute("SELECT key FROM solver_states").fetchone()
+        (key,) = db.execute("SELECT key FROM solver_heads").fetchone()
     cache.read_state_ahead(key)
     cache.read_state_ahead(state_key("another review", False))  # the last read ahead counts
     cache.read_state_ahead(key)
     with sqlite3.connect(folder / FILE_NAME) as db:
-        db.execute("DELETE FROM solver_states")
+        db.execute("DELETE FROM solver_heads")
     files, state, step = cache.get_state(key)
     assert sorted(files) == ["helpers.py", "service.py"] and step[1] == 0
     assert cache.get_state(key) is None  # read again: gone
