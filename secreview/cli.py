@@ -9,8 +9,10 @@ Exit codes of `secreview review`:
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
+import threading
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator, NoReturn
 
@@ -99,6 +101,48 @@ class _Commands(click.Group):
             module, name = self.LAZY[cmd_name]
             self.add_command(getattr(import_module(module), name), cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def main(self, args: Any = None, *more: Any, **options: Any) -> Any:
+        """As click's; run as the program (the `secreview` script, `python -m
+        secreview`: no arguments given), the process then ends at once
+        (`exit_now`). Called with arguments (tests, a program embedding
+        secreview), click's own exit."""
+        if args is not None or more or not options.get("standalone_mode", True):
+            return super().main(args, *more, **options)
+        try:
+            super().main(**options)
+        except SystemExit as exc:
+            exit_now(exc.code)
+        exit_now(0)
+
+
+def exit_now(code: Any) -> NoReturn:
+    """End the process as `sys.exit(code)` would, without the interpreter's
+    teardown: that frees every object the review made, one by one (about
+    30 ms after a warm review of Nova with nothing changed, of 250 ms).
+    The exit handlers still run (`atexit`: multiprocessing's, Ray's and
+    logging's), and the standard streams are flushed; then `os._exit`. While
+    another thread runs, or where the handlers cannot be run first, a normal
+    exit."""
+    run_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_handlers is None or threading.active_count() > 1:
+        sys.exit(code)
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # as sys.exit: the message on standard error, and failure
+        print(code, file=sys.stderr)
+        status = 1
+    try:
+        run_handlers()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe, a closed stream: nothing more can be said
+                pass
+        os._exit(status)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})

@@ -11,6 +11,8 @@ import threading
 from pathlib import Path
 from typing import Callable
 
+import pytest
+
 from conftest import CLEAN_SUMMARY, SAFE, SHELL, TLS, WEAK, Run, run_process, write
 
 Cli = Callable[..., Run]
@@ -265,6 +267,37 @@ def test_process_output_file_and_progress_free_stderr(project: Path) -> None:
     assert run.stdout == ""
     assert run.stderr == f"{CLEAN_SUMMARY} Report written to out.sarif.\n"
     assert json.loads((project / "out.sarif").read_text(encoding="utf-8"))["runs"][0]["results"] == []
+
+
+@pytest.mark.parametrize(("code", "status", "stderr"), [(None, 0, ""), (3, 3, ""), ("broken", 1, "broken\n")])
+def test_the_program_ends_at_once_after_the_exit_handlers_and_with_its_output(code, status, stderr) -> None:
+    """Run as the program, secreview ends without the interpreter's
+    teardown (`exit_now`): the exit handlers run, buffered output is
+    written, and the status and message are what `sys.exit(code)` gives."""
+    probe = ("import atexit, sys; from secreview.cli import exit_now; "
+             "atexit.register(lambda: print('handler ran', file=sys.stderr, end=' ')); "
+             f"print('report', end=''); exit_now({code!r})")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (status, "report", stderr + "handler ran ")
+
+
+def test_the_program_waits_for_a_running_thread_as_a_normal_exit_does() -> None:
+    probe = ("import threading, time; from secreview.cli import exit_now; "
+             "threading.Thread(target=lambda: (time.sleep(0.3), print('thread done'))).start(); "
+             "exit_now(4)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (4, "thread done\n")
+
+
+def test_called_with_arguments_the_command_exits_as_click_does(project: Path) -> None:
+    """A program that calls `main(args)` (as the tests' runner does) gets
+    click's SystemExit, not the end of its process."""
+    from secreview.cli import main
+
+    write(project, "app.py", SHELL)
+    with pytest.raises(SystemExit) as exited:
+        main(["review", str(project), "-q"])
+    assert exited.value.code == 1
 
 
 def test_version(cli: Cli) -> None:
