@@ -92,14 +92,16 @@ def children(node: ast.AST) -> list[ast.AST]:
     return out
 
 
-def count_functions(tree: ast.AST, lines: list[str]) -> int:
+def count_functions(tree: ast.AST, lines: list[str],
+                    blocks: list[tuple[ast.AST, str, list[ast.AST]]] | None = None) -> int:
     """The `def`s and lambdas under `tree`, without a full walk: a `def` is a
     statement, so only statement blocks are followed, and the expressions
-    around them only where a line of theirs says `lambda`."""
+    around them only where a line of theirs says `lambda`. `blocks`: the
+    tree's `statement_blocks`, if at hand."""
     lambda_lines = [number for number, line in enumerate(lines, start=1) if "lambda" in line]
     count = 0
     definitions = (ast.FunctionDef, ast.AsyncFunctionDef)
-    for _, _, block in statement_blocks(tree):
+    for _, _, block in statement_blocks(tree) if blocks is None else blocks:
         for statement in block:
             if isinstance(statement, definitions):
                 count += 1
@@ -108,18 +110,25 @@ def count_functions(tree: ast.AST, lines: list[str]) -> int:
     return count
 
 
-def statement_blocks(tree: ast.AST) -> Iterator[tuple[ast.AST, str, list[ast.AST]]]:
+def statement_blocks(tree: ast.AST) -> list[tuple[ast.AST, str, list[ast.AST]]]:
     """(owner, field, statements) for every block of statements under
     `tree` (a body, an `else`, the clauses of a `try` or a `match`), walking
     only statements: a fraction of the nodes a full walk visits."""
+    found: list[tuple[ast.AST, str, list[ast.AST]]] = []
     stack = [tree]
+    compound, fields_of, list_ = COMPOUND, _BLOCK_FIELDS_OF, list
     while stack:
         node = stack.pop()
-        for name in BLOCK_FIELDS:
-            block = getattr(node, name, None)
-            if block.__class__ is list:
-                yield node, name, block
-                stack.extend(child for child in block if child.__class__ in COMPOUND)
+        kind = node.__class__
+        names = fields_of.get(kind)
+        if names is None:  # asking for a field a node has not is slow: each class's are looked up once
+            names = fields_of[kind] = tuple(name for name in BLOCK_FIELDS if name in kind._fields)
+        for name in names:
+            block = getattr(node, name)
+            if block.__class__ is list_:
+                found.append((node, name, block))
+                stack.extend([child for child in block if child.__class__ in compound])
+    return found
 
 
 # The fields of statements (and of `except` and `case` clauses) that hold
@@ -129,6 +138,7 @@ COMPOUND = frozenset(
     kind for kind in vars(ast).values()
     if isinstance(kind, type) and issubclass(kind, (ast.stmt, ast.excepthandler, ast.match_case))
     and set(BLOCK_FIELDS) & set(kind._fields))
+_BLOCK_FIELDS_OF: dict[type, tuple[str, ...]] = {}  # node class -> its fields among BLOCK_FIELDS
 
 
 def _lambdas_outside_blocks(statement: ast.AST, lambda_lines: list[int]) -> int:
@@ -309,7 +319,15 @@ class FileContext:
         """Functions, methods and lambdas in the file (without indexing it)."""
         if self.indexed:
             return sum(len(self._by_type.get(t, ())) for t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-        return count_functions(self.tree, self.module.lines)
+        return count_functions(self.tree, self.module.lines, self.blocks)
+
+    @property
+    def blocks(self) -> list[tuple[ast.AST, str, list[ast.AST]]]:
+        """The file's `statement_blocks` (a shared list: do not change it)."""
+        found = self.__dict__.get("_blocks")
+        if found is None:
+            found = self.__dict__["_blocks"] = statement_blocks(self.tree)
+        return found
 
     def parent(self, node: ast.AST) -> ast.AST | None:
         return self.parents.get(id(node))

@@ -67,7 +67,7 @@ from dataclasses import dataclass
 from typing import Iterator, Literal
 
 from secreview.model import Confidence, Finding, Fix, Severity
-from secreview.python.context import FileContext, statement_blocks
+from secreview.python.context import FileContext
 from secreview.rules.base import Rule, character_column, lazy_compile
 
 _I = re.IGNORECASE
@@ -487,7 +487,7 @@ def string_statements(ctx: FileContext) -> list[tuple[ast.Constant, str, bool]]:
                 found.append((value, value.value, docstring))
         found.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
         return found
-    for owner, name, block in statement_blocks(ctx.tree):
+    for owner, name, block in ctx.blocks:
         documented = name == "body" and isinstance(owner, _DOCUMENTED)
         for index, statement in enumerate(block):
             if statement.__class__ is ast.Expr:
