@@ -55,13 +55,12 @@ def delete_project(request, project):
 from __future__ import annotations
 
 import ast
-import re
 from typing import Iterator
 
 from secreview.model import Confidence, Finding, Fix, Severity, TraceStep
 from secreview.python.context import FileContext
 from secreview.rules._vocabulary import words as _words
-from secreview.rules.base import Rule
+from secreview.rules.base import Rule, lazy_compile
 from secreview.rules._openstack import controller_actions
 
 # Words of a condition that decide who may act, whatever they are joined with.
@@ -101,7 +100,7 @@ _CREDENTIAL_PAIRS = {
 # Conditions about the program's own machinery, whatever else they mention.
 _INTERNAL_WORDS = frozenset({"lock", "locked", "thread", "threading", "mutex", "semaphore", "pid", "fd"})
 _REQUEST_ROOTS = frozenset({"request", "req"})
-_REQUEST_CODE = re.compile(r"\b(?:request|req)\.(?:json|args|form|values|data|files|GET|POST|body|params|"
+_REQUEST_CODE = lazy_compile(r"\b(?:request|req)\.(?:json|args|form|values|data|files|GET|POST|body|params|"
                            r"query_params|headers|cookies|get_json|media|query|match_info|path_params|"
                            r"environ|method|user|session|META)\b")
 _NEGATED = {ast.Eq: "!=", ast.NotEq: "==", ast.Lt: ">=", ast.LtE: ">", ast.Gt: "<=", ast.GtE: "<",

@@ -84,7 +84,7 @@ from typing import Iterator, Sequence, Union
 
 from secreview.model import Confidence, Finding, Fix, Severity, TraceStep
 from secreview.python.context import FileContext
-from secreview.rules.base import Rule
+from secreview.rules.base import Rule, lazy_compile
 
 _MKTEMP = frozenset({"tempfile.mktemp", "os.tempnam", "os.tmpnam"})
 _TEMP_ROOTS = ("/tmp", "/var/tmp", "/dev/shm")
@@ -115,7 +115,7 @@ _LOG_HANDLERS = frozenset({
     "logging.handlers.TimedRotatingFileHandler", "logging.handlers.WatchedFileHandler",
 })
 _OPENERS = frozenset({"open", "io.open", "builtins.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open"})
-_MODE = re.compile(r"[rwaxbtU+]{1,4}")
+_MODE = lazy_compile(r"[rwaxbtU+]{1,4}")
 _MAX_DEPTH = 12
 _PIPE_NAMESPACE = "\\\\.\\pipe\\"  # \\.\pipe\ on Windows
 _CLEAN_UP = frozenset({"os.unlink", "os.remove", "os.rmdir", "shutil.rmtree", "os.path.exists",
@@ -315,8 +315,8 @@ class _PathShape:
         return "unknown"
 
 
-_PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa]")
-_BRACE_FIELD = re.compile(r"\{[^{}]*\}")
+_PERCENT_FIELD = lazy_compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa]")
+_BRACE_FIELD = lazy_compile(r"\{[^{}]*\}")
 
 
 def _heads_call(name: ast.Name, called: set[int], ctx: FileContext) -> bool:

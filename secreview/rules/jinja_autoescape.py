@@ -62,7 +62,7 @@ from typing import Iterator
 
 from secreview.model import Confidence, Finding, Fix, Severity, TraceStep
 from secreview.python.context import FileContext, end_of
-from secreview.rules.base import Rule
+from secreview.rules.base import Rule, lazy_compile
 
 _ENVIRONMENTS = frozenset({
     "jinja2.Environment", "jinja2.environment.Environment",
@@ -70,9 +70,9 @@ _ENVIRONMENTS = frozenset({
 })
 _TEMPLATES = frozenset({"jinja2.Template", "jinja2.environment.Template"})
 _LOADING_METHODS = frozenset({"get_template", "select_template", "get_or_select_template"})
-_HTML_NAME = re.compile(r"\.(x?html?)(\.(j2|jinja2?|tmpl|tpl))?$", re.IGNORECASE)
+_HTML_NAME = lazy_compile(r"\.(x?html?)(\.(j2|jinja2?|tmpl|tpl))?$", re.IGNORECASE)
 # Tags of HTML documents that XML vocabularies (libvirt, SVG, Atom...) do not use.
-_HTML_TAG = re.compile(
+_HTML_TAG = lazy_compile(
     r"<\s*(!doctype\s+html|html|body|div|span|p|table|tr|td|th|ul|ol|li|h[1-6]|script|form|img|br|"
     r"strong|em|b|i|a|button|textarea|label|nav|footer|section|article)\b[^>]*>",
     re.IGNORECASE)

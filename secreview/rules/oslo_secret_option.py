@@ -64,7 +64,7 @@ from typing import Iterator
 
 from secreview.model import Confidence, Finding, Fix, Severity
 from secreview.python.context import FileContext, end_of
-from secreview.rules.base import Rule
+from secreview.rules.base import Rule, lazy_compile
 from secreview.rules.sensitive_logging import PASS_OWNERS
 
 # Option classes that can hold text (secrets); BoolOpt, IntOpt, FloatOpt,
@@ -72,7 +72,7 @@ from secreview.rules.sensitive_logging import PASS_OWNERS
 _TEXT_OPTIONS = frozenset({"Opt", "StrOpt", "ListOpt", "DictOpt", "URIOpt", "MultiStrOpt", "MultiOpt"})
 _NON_TEXT_TYPES = frozenset({"Integer", "Float", "Boolean", "Port", "Range", "IPAddress", "HostAddress",
                              "Hostname", "HostDomain"})
-_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_WORD = lazy_compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 # The last word of an option name that holds a secret value.
 _SECRET_HEADS = {
@@ -98,11 +98,11 @@ _OTHER_HEADS = frozenset({
     "retries", "cache", "version", "keymap", "manager", "provider", "repository", "store", "field",
     "fields", "group", "host", "port", "region", "project", "domain", "tenant", "keyfile", "certfile",
 })
-_PATH_HELP = re.compile(
+_PATH_HELP = lazy_compile(
     r"(?i)^\s*(?:(?:the|a|an)\s+)?(?:full\s+|absolute\s+|local\s+|fully\s+qualified\s+)?"
     r"(?:path|paths|file|filename|file\s+name|location|directory|name|uuid|id|identifier|reference|url|uri)\b"
     r"|\b(?:path\s+(?:to|of)|file\s+(?:containing|that\s+contains|with)|uuid\s+of|name\s+of\s+the)\b")
-_SECRET_HELP = re.compile(
+_SECRET_HELP = lazy_compile(
     r"(?i)^\s*(?:(?:the|an?)\s+)?(?:[\w-]+\s+){0,2}?"
     r"(password|passphrase|secret\s+key|shared\s+secret|secret|api\s*key|private\s+key|"
     r"(?:auth(?:entication)?\s+|access\s+|admin\s+|bearer\s+)?token)\b"

@@ -74,7 +74,7 @@ from typing import Iterator
 from secreview.model import Confidence, Finding, Fix, Severity, TraceStep
 from secreview.python.context import FileContext
 from secreview.rules._vocabulary import words as _words
-from secreview.rules.base import Rule
+from secreview.rules.base import Rule, lazy_compile
 
 _OTHER_WRITE = 0o002
 _OTHER_READ = 0o004
@@ -93,9 +93,9 @@ _SECRET_WORDS = frozenset({
 # directories (their mode does not expose the files in them).
 _PUBLIC_WORDS = frozenset({"pub", "public", "pubkey", "cert", "certs", "certificate", "crt", "ca", "authorized",
                            "known", "hosts", "csr", "dir", "dirs", "directory", "folder", "cache"})
-_SYMBOLIC = re.compile(r"^[ugoa]*[-+=][rwxXst]*(?:,[ugoa]*[-+=][rwxXst]*)*$")
-_NUMERIC = re.compile(r"^0?[0-7]{3,4}$")
-_SHELL_CHMOD = re.compile(r"\bchmod\s+(?:-[A-Za-z]+\s+)*(?P<mode>\S+)")
+_SYMBOLIC = lazy_compile(r"^[ugoa]*[-+=][rwxXst]*(?:,[ugoa]*[-+=][rwxXst]*)*$")
+_NUMERIC = lazy_compile(r"^0?[0-7]{3,4}$")
+_SHELL_CHMOD = lazy_compile(r"\bchmod\s+(?:-[A-Za-z]+\s+)*(?P<mode>\S+)")
 # Creation calls whose mode the umask filters: name -> (mode position, keyword, default).
 _CREATORS = {
     "os.mkdir": (1, "mode", 0o777), "os.makedirs": (1, "mode", 0o777), "os.open": (2, "mode", 0o777),

@@ -98,19 +98,18 @@ def attach(connection_info):
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, replace
 from typing import Iterator
 
 from secreview.model import Confidence, Finding, Fix, Severity, TraceStep
 from secreview.python.context import FileContext, end_of, start_of
-from secreview.rules.base import Rule
+from secreview.rules.base import Rule, lazy_compile
 
 _LEVELS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
 # A logger by name: LOG, log, logger, _LOG, self._logger, app.logger, audit_logger.
-_LOGGER_NAME = re.compile(r"(?i)^_*(log|logger|logging|\w+_logger|\w+_log)$")
+_LOGGER_NAME = lazy_compile(r"(?i)^_*(log|logger|logging|\w+_logger|\w+_log)$")
 _LOGGER_FACTORIES = ("getLogger", "get_logger", "getChild", "LoggerAdapter", "KeywordArgumentAdapter")
-_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_WORD = lazy_compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 # The last word of a name that is the secret itself.
 _SECRET_HEADS = frozenset({

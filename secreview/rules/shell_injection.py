@@ -51,7 +51,7 @@ from typing import Iterator
 
 from secreview.model import Confidence, Finding, Fix, Severity
 from secreview.python.context import FileContext, end_of, start_of
-from secreview.rules.base import Rule, has_word, looks_untrusted, origin_trace
+from secreview.rules.base import Rule, has_word, lazy_compile, looks_untrusted, origin_trace
 
 # Callees that always run their first argument through a shell.
 _ALWAYS_SHELL = frozenset({
@@ -66,7 +66,7 @@ _SHELL_KWARG = frozenset({
 _CALLEE_NAMES = tuple({name.rpartition(".")[2] for name in _ALWAYS_SHELL | _SHELL_KWARG})
 # Neutralisers for the shell: the result cannot carry shell syntax.
 _SHELL_SAFE_CALLS = frozenset({"shlex.quote", "pipes.quote", "shlex.join", "int", "float", "len", "abs"})
-_SHELL_META = re.compile(r"[|;&<>$`()\\\"'*?~{}\[\]!#]")
+_SHELL_META = lazy_compile(r"[|;&<>$`()\\\"'*?~{}\[\]!#]")
 _MAX_NAME_HOPS = 8
 
 

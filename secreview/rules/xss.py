@@ -92,13 +92,12 @@ def search():
 from __future__ import annotations
 
 import ast
-import re
 from typing import Iterator
 
 from secreview.model import Confidence, Finding, Fix, Severity
 from secreview.python.context import FileContext
 from secreview.rules._vocabulary import words as _words
-from secreview.rules.base import TaintRule, looks_untrusted, origin_trace
+from secreview.rules.base import TaintRule, lazy_compile, looks_untrusted, origin_trace
 
 # Calls that tell the template engine their argument is already safe HTML.
 _MARK_SAFE = {
@@ -126,7 +125,7 @@ _NUMBER_WORDS = frozenset({"id", "pk", "count", "total", "size", "length", "len"
                            "idx", "year", "age", "width", "height", "qty", "quantity", "percent", "pct",
                            "port"})
 _NUMERIC_SPEC = frozenset("bcdeEfFgGnoxX%")
-_PERCENT = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])")
+_PERCENT = lazy_compile(r"%(?:\([^)]*\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])")
 _MAX_DEPTH = 6
 
 
