@@ -101,8 +101,8 @@ _CREDENTIAL_PAIRS = {
 _INTERNAL_WORDS = frozenset({"lock", "locked", "thread", "threading", "mutex", "semaphore", "pid", "fd"})
 _REQUEST_ROOTS = frozenset({"request", "req"})
 _REQUEST_CODE = lazy_compile(r"\b(?:request|req)\.(?:json|args|form|values|data|files|GET|POST|body|params|"
-                           r"query_params|headers|cookies|get_json|media|query|match_info|path_params|"
-                           r"environ|method|user|session|META)\b")
+                             r"query_params|headers|cookies|get_json|media|query|match_info|path_params|"
+                             r"environ|method|user|session|META)\b")
 _NEGATED = {ast.Eq: "!=", ast.NotEq: "==", ast.Lt: ">=", ast.LtE: ">", ast.Gt: "<=", ast.GtE: "<",
             ast.In: "not in", ast.NotIn: "in", ast.Is: "is not", ast.IsNot: "is"}
 _TYPE_PREDICATES = frozenset({"isinstance", "issubclass", "callable", "hasattr"})
