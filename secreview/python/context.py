@@ -225,6 +225,7 @@ class FileContext:
         self._class_attributes: dict[int, dict[str, list[ast.AST] | None]] = {}  # id(class) -> attr -> values
         self._nodes_cache: dict[tuple[type, ...], list[ast.AST]] = {}
         self._global_names: set[str] | None = None
+        self._blocks: list[tuple[ast.AST, str, list[ast.AST]]] | None = None
 
     def __getattr__(self, name: str):
         # Only called for attributes not set yet: the index's, before it is built.
@@ -324,10 +325,9 @@ class FileContext:
     @property
     def blocks(self) -> list[tuple[ast.AST, str, list[ast.AST]]]:
         """The file's `statement_blocks` (a shared list: do not change it)."""
-        found = self.__dict__.get("_blocks")
-        if found is None:
-            found = self.__dict__["_blocks"] = statement_blocks(self.tree)
-        return found
+        if self._blocks is None:
+            self._blocks = statement_blocks(self.tree)
+        return self._blocks
 
     def parent(self, node: ast.AST) -> ast.AST | None:
         return self.parents.get(id(node))
