@@ -507,7 +507,7 @@ class FileContext:
         body = scope.body if isinstance(scope.body, list) else [scope.body]  # type: ignore[attr-defined]
         stack: list[ast.AST] = list(reversed(body))
         child_fields = _CHILD_FIELDS
-        AST, list_, Name, Store, Load = ast.AST, list, ast.Name, ast.Store, ast.Load
+        AST, list_, Name, Load = ast.AST, list, ast.Name, ast.Load
         while stack:  # every node of every scope looked at: kept plain
             node = stack.pop()
             kind = node.__class__
