@@ -521,18 +521,46 @@ def test_no_helper_for_test_code_or_without_fork(tmp_path: Path, monkeypatch: py
 
 def test_a_helper_that_cannot_be_started_leaves_the_work_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                              rules_run_here: list[str]) -> None:
-    import multiprocessing.process
-
-    def no_more_processes(self: Any) -> None:
+    def no_more_processes() -> int:
         raise BlockingIOError(11, "Resource temporarily unavailable")  # fork at the process limit
 
-    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", no_more_processes)
+    open_before = len(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(os, "fork", no_more_processes)
     files = _helped_project(tmp_path)
     setup = _project_setup(files)
     assert engine_module.RulesHelper.start(files, Config(), []) is None
+    assert len(os.listdir("/proc/self/fd")) == open_before  # its pipe closed
     helped = list(LocalExecutor(2).review_files(files, Config(), setup))
     assert sorted(rules_run_here) == sorted(f.path for f in files if f.path != "broken.py")
     assert _comparable(helped) == _comparable(list(LocalExecutor(1).review_files(files, Config(), setup)))
+
+
+def test_the_helper_ends_and_is_reaped_whether_done_or_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stopped while it works, the helper is killed; stopped after its
+    work, it has exited: either way no process is left, not even a zombie,
+    and the pipe is closed."""
+    monkeypatch.setattr(engine_module, "_start_method", lambda: "fork")  # whatever threads other tests left
+    files = _helped_project(tmp_path)
+
+    def slow(pipe: Any, files: Any, config: Any, rules: Any) -> None:
+        time.sleep(60)
+
+    def quick(pipe: Any, files: Any, config: Any, rules: Any) -> None:
+        pipe.send((0, "done"))
+
+    for target in (slow, quick):
+        helper = engine_module.RulesHelper.start(files, Config(), [], target=target)
+        assert helper is not None
+        pid = helper._pid
+        if target is quick:
+            assert helper.findings(0) is None and helper.findings(1) is None  # not a result; then the pipe ends
+        started = time.monotonic()
+        helper.stop()
+        assert time.monotonic() - started < 5 and _gone(pid)
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reaped already
+        with pytest.raises(OSError):
+            helper._pipe.fileno()
 
 
 def _gone(pid: int) -> bool:
