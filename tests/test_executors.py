@@ -561,6 +561,8 @@ def test_the_helper_ends_and_is_reaped_whether_done_or_not(tmp_path: Path, monke
             os.waitpid(pid, os.WNOHANG)  # reaped already
         with pytest.raises(OSError):
             helper._pipe.fileno()
+        helper.stop()  # again: nothing is sent to an id another process may have now
+        assert helper._pid == 0
 
 
 def _gone(pid: int) -> bool:
