@@ -437,14 +437,12 @@ class ResultCache:
                 if solution is not None:
                     self._db.execute("INSERT OR REPLACE INTO solutions VALUES (?, ?, ?)", solution)
                     # One per state of a project's code: keep the latest few.
-                    self._db.execute("DELETE FROM solutions WHERE key NOT IN "
-                                     "(SELECT key FROM solutions ORDER BY used DESC LIMIT ?)", (KEEP_SOLUTIONS,))
+                    self._keep_latest("solutions", KEEP_SOLUTIONS)
                 if state is not None:
                     self._write_state(*state)
                 if models is not None:
                     self._db.execute("INSERT OR REPLACE INTO models VALUES (?, ?, ?)", models)
-                    self._db.execute("DELETE FROM models WHERE key NOT IN "
-                                     "(SELECT key FROM models ORDER BY used DESC LIMIT ?)", (KEEP_MODELS,))
+                    self._keep_latest("models", KEEP_MODELS)
                 if digests:
                     self._db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)", digests)
                     self._db.execute("DELETE FROM digests WHERE written < ?",
@@ -458,8 +456,7 @@ class ResultCache:
             generation = uuid.uuid4().hex
             self._db.execute("INSERT INTO solver_values VALUES (?, ?)", (generation, value))
             self._db.execute("INSERT OR REPLACE INTO solver_heads VALUES (?, ?, ?)", (key, generation, time.time()))
-            self._db.execute("DELETE FROM solver_heads WHERE key NOT IN "
-                             "(SELECT key FROM solver_heads ORDER BY used DESC LIMIT ?)", (KEEP_STATES,))
+            self._keep_latest("solver_heads", KEEP_STATES)
             self._db.execute("DELETE FROM solver_values WHERE generation NOT IN (SELECT generation FROM solver_heads)")
             self._db.execute("DELETE FROM solver_steps WHERE NOT EXISTS (SELECT 1 FROM solver_heads h WHERE "
                              "h.key = solver_steps.key AND h.generation = solver_steps.generation)")
@@ -471,6 +468,12 @@ class ResultCache:
         if current == (generation,) and stored == step:
             self._db.execute("INSERT INTO solver_steps VALUES (?, ?, ?, ?)", (key, generation, step + 1, value))
             self._db.execute("UPDATE solver_heads SET used = ? WHERE key = ?", (time.time(), key))
+
+    def _keep_latest(self, table: str, count: int) -> None:
+        """Only the `count` rows of `table` used last (by its `used` column)."""
+        assert self._db is not None
+        self._db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM {table} ORDER BY used DESC LIMIT ?)",
+                         (count,))
 
     def close(self) -> None:
         close_quietly(self._db)
