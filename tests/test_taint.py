@@ -418,6 +418,44 @@ def test_equal_evidence_is_chosen_by_content_not_by_arrival():
     assert union({label: b}, {label: short})[label] == short
 
 
+def test_joining_traces_at_once_is_adding_their_hops_one_by_one():
+    """`add_steps` (one tuple per join) gives what `add_step` gives hop by
+    hop: a hop on the line before it dropped, and past the limit the third
+    hop dropped, also for traces already cut to the limit (which may hold
+    two hops on one line in a row)."""
+    import random
+
+    from secreview.model import TraceStep
+    from secreview.taint.facts import _MAX_TRACE, add_step, add_steps
+
+    def built(hops: list[tuple[str, int]]) -> tuple[TraceStep, ...]:
+        trace: tuple[TraceStep, ...] = ()
+        for path, line in hops:
+            trace = add_step(trace, TraceStep(path, line, f"{path}:{line}"))
+        return trace
+
+    def one_by_one(trace: tuple[TraceStep, ...], steps: tuple[TraceStep, ...]) -> tuple[TraceStep, ...]:
+        for step in steps:
+            trace = add_step(trace, step)
+        return trace
+
+    # Cut to the limit, a trace can hold two hops on one line in a row.
+    # The hop on line 2 goes at the limit: the two on line 1 meet.
+    cut = built([("a.py", n) for n in (0, 1, 2, 1, *range(3, _MAX_TRACE))])
+    assert len(cut) == _MAX_TRACE and any(
+        x.line == y.line and x.path == y.path for x, y in zip(cut, cut[1:]))
+    assert add_steps((), cut) == one_by_one((), cut) != cut
+    assert add_steps(cut[:1], cut) == one_by_one(cut[:1], cut)
+    short = built([("a.py", 1), ("b.py", 2)])
+    assert add_steps(short, built([("b.py", 2), ("c.py", 3)])) == built([("a.py", 1), ("b.py", 2), ("c.py", 3)])
+    assert add_steps(short, ()) is short
+    randomly = random.Random(7)
+    for _ in range(3000):
+        first, second = ([(randomly.choice("ab"), randomly.randint(1, 3)) for _ in range(randomly.randint(0, 16))]
+                         for _ in range(2))
+        assert add_steps(built(first), built(second)) == one_by_one(built(first), built(second))
+
+
 # Mutually recursive helpers over three modules, each passing its argument
 # on and to a shell: found by a random search where the solver's summaries
 # depended on the order of the files (a caller kept a trace its callee later

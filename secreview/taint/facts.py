@@ -128,6 +128,35 @@ def add_step(trace: Trace, step: TraceStep) -> Trace:
     return trace + (step,)
 
 
+def add_steps(trace: Trace, steps: Trace) -> Trace:
+    """`add_step` of each of `steps` in turn, building one tuple (the solver
+    joins a callee's trace to its caller's for every label it maps)."""
+    if not steps:
+        return trace
+    # A trace shorter than the limit has no two hops in a row on one line
+    # (only `add_step` builds traces, and it drops such a hop; a trace cut
+    # to the limit may have them): then only the junction is checked.
+    if not trace:
+        if len(steps) < _MAX_TRACE:
+            return steps
+        out: list[TraceStep] = [steps[0]]
+        rest = steps[1:]
+    else:
+        last = trace[-1]
+        if len(trace) + len(steps) <= _MAX_TRACE and (last.line != steps[0].line or last.path != steps[0].path):
+            return trace + steps
+        out = list(trace)
+        rest = steps
+    for step in rest:
+        last = out[-1]
+        if last.line == step.line and last.path == step.path:
+            continue
+        if len(out) >= _MAX_TRACE:
+            del out[2]
+        out.append(step)
+    return tuple(out)
+
+
 @dataclass
 class SinkSite:
     """A dangerous operation, with everything a finding needs about its place."""

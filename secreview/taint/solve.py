@@ -44,7 +44,7 @@ from secreview.model import TraceStep
 from secreview.taint.extract import ClassInfo, ModuleFacts
 from secreview.taint.facts import (
     EMPTY, Attr, CallSite, Flow, FunctionFacts, Global, Labels, Opaque, Param, Ret, SinkSite, Source,
-    add_step, shorter, union,
+    add_step, add_steps, shorter, union,
 )
 
 MAX_EVALUATIONS_PER_FUNCTION = 12
@@ -761,10 +761,7 @@ class _Solver:
             else:  # pragma: no cover - every origin kind is handled above
                 continue
             for (inner, inner_cleared), inner_trace in base.items():
-                combined = inner_trace
-                for step in trace:
-                    combined = add_step(combined, step)
-                _put(out, (inner, inner_cleared | cleared), combined)
+                _put(out, (inner, inner_cleared | cleared), add_steps(inner_trace, trace))
         return out
 
     def call_result(self, function: FunctionFacts, index: int, memo: dict, item: int = -1) -> Labels:
@@ -808,10 +805,7 @@ class _Solver:
             if not argument:
                 continue
             for (inner, inner_cleared), inner_trace in self.resolve(function, argument, memo).items():
-                combined = add_step(inner_trace, step)
-                for hop in trace:
-                    combined = add_step(combined, hop)
-                _put(out, (inner, inner_cleared | cleared), combined)
+                _put(out, (inner, inner_cleared | cleared), add_steps(add_step(inner_trace, step), trace))
         return out
 
     @staticmethod
