@@ -474,11 +474,6 @@ class _FunctionWalker:
         labels = [self.env.get(p.lstrip("*"), EMPTY) for p in self.facts.params]
         self.facts.returns = union(self.facts.returns, *labels)
 
-    def tick(self) -> None:
-        self.steps += 1
-        if self.steps > MAX_STEPS:
-            raise _OutOfBudget()
-
     # -------------------------------------------------------- statements
     def walk_body(self, body: list[ast.stmt]) -> bool:
         """Interpret statements in order; True when the block always leaves
@@ -489,8 +484,12 @@ class _FunctionWalker:
         return False
 
     def walk(self, stmt: ast.stmt) -> bool:
-        self.tick()
-        method = _dispatch(_STATEMENTS, "s_", stmt.__class__)
+        self.steps += 1  # the budget, inline: this runs for every statement and expression
+        if self.steps > MAX_STEPS:
+            raise _OutOfBudget()
+        method = _STATEMENTS.get(stmt.__class__, _dispatch)
+        if method is _dispatch:
+            method = _dispatch(_STATEMENTS, "s_", stmt.__class__)
         if method is not None:
             return bool(method(self, stmt))
         # Anything else: evaluate its expressions for the calls inside.
@@ -860,8 +859,12 @@ class _FunctionWalker:
     def ev(self, node: ast.AST | None) -> Labels:
         if node is None:
             return EMPTY
-        self.tick()
-        method = _dispatch(_EXPRESSIONS, "e_", node.__class__)
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise _OutOfBudget()
+        method = _EXPRESSIONS.get(node.__class__, _dispatch)
+        if method is _dispatch:  # a class not met yet
+            method = _dispatch(_EXPRESSIONS, "e_", node.__class__)
         if method is not None:
             return method(self, node)
         parts = [self.ev(child) for child in children(node) if isinstance(child, ast.expr)]
