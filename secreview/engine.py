@@ -205,13 +205,13 @@ def _without_cycle_collector() -> Iterator[None]:
 
 def review_file(source: SourceFile, rules: list[Rule], config: Config,
                 taint: TaintSetup | None = None, helped: "Callable[[], HelpedRules | None] | None" = None,
-                ) -> FileResult:
+                prepared: "Prepared | None" = None) -> FileResult:
     """Review one file. `helped`, if given, returns what the rules found in
     it as a helper process worked it out (None if it did not): called once
     the taint facts are extracted here, and used only if made from the same
-    text."""
+    text. `prepared`: the file already read and parsed (by `_prepared`)."""
     with _without_cycle_collector():
-        return _review_file(source, rules, config, taint, helped)
+        return _review_file(source, rules, config, taint, helped, prepared)
 
 
 @dataclass
@@ -248,13 +248,17 @@ def _run_rules(ctx: FileContext, rules: list[Rule], config: Config) -> tuple[lis
 
 def _review_file(source: SourceFile, rules: list[Rule], config: Config,
                  taint: TaintSetup | None = None, helped: "Callable[[], HelpedRules | None] | None" = None,
-                 ) -> FileResult:
+                 prepared: "Prepared | None" = None) -> FileResult:
     result = FileResult(source.path)
     try:
-        text = read_source(source.abspath, config.max_file_size)
-        module = parse_source(text, source.path)
+        if prepared is not None:
+            text, ctx = prepared.text, prepared.ctx
+            module = ctx.module
+        else:
+            text = read_source(source.abspath, config.max_file_size)
+            module = parse_source(text, source.path)
+            ctx = FileContext(module, is_test=is_test_path(source.path))
         result.used_fallback = module.used_fallback
-        ctx = FileContext(module, is_test=is_test_path(source.path))
         result.is_test = ctx.is_test
         rule_failure = taint_failure = None
         # Test code is not reachable by an attacker and its mocks are poor
@@ -483,13 +487,15 @@ class LocalExecutor:
         jobs = self.jobs if self.jobs is not None else (os.cpu_count() or 1)
         if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
             rules = select_rules(config)
-            helper = RulesHelper.start(files, config, rules) if jobs > 1 else None
+            prepared = _prepared(files, config) if jobs > 1 else None
+            helper = RulesHelper.start(files, config, rules, prepared) if jobs > 1 else None
             try:
                 if helper is not None and meanwhile is not None:
                     meanwhile()
                 for index, source in enumerate(files):
                     yield review_file(source, rules, config, taint,
-                                      None if helper is None else functools.partial(helper.findings, index))
+                                      None if helper is None else functools.partial(helper.findings, index),
+                                      prepared if prepared is not None and prepared.index == index else None)
             finally:
                 if helper is not None:
                     helper.stop()
@@ -513,17 +519,17 @@ class RulesHelper:
         self._open = True
 
     @classmethod
-    def start(cls, files: list[SourceFile], config: Config, rules: list[Rule],
+    def start(cls, files: list[SourceFile], config: Config, rules: list[Rule], prepared: "Prepared | None" = None,
               target: Callable[..., None] | None = None) -> "RulesHelper | None":
         """The helper, working; None where it cannot be forked soundly (a
         spawned one would import secreview first, which costs more than it
-        saves) or no file is for it.
+        saves) or no file is for it. `prepared`: a file this process has
+        read, parsed and indexed already; the helper inherits it.
 
         Forked with `os.fork` and a pipe, not `multiprocessing`: importing
         that (and with it `socket`) and starting its process took 9 ms to
         11 ms of a warm review after an edit, against 1 ms to 2 ms."""
-        wanted = [(index, source) for index, source in enumerate(files)
-                  if config.include_tests or not is_test_path(source.path)]
+        wanted = _for_the_helper(files, config)
         if not wanted or _start_method() != "fork":
             return None
         mine, theirs = os.pipe()
@@ -537,7 +543,7 @@ class RulesHelper:
             status = 1
             try:
                 os.close(mine)  # the review's end lives in the review only: its end ends the pipe
-                (target or _helper_main)(_PipeEnd(theirs), wanted, config, rules)
+                (target or _helper_main)(_PipeEnd(theirs), wanted, config, rules, prepared)
                 status = 0
             finally:
                 os._exit(status)  # neither the review's exit handlers nor its buffered output
@@ -607,26 +613,73 @@ class _PipeEnd:
             self._fd = None
 
 
-def _helper_main(pipe: Any, files: list[tuple[int, SourceFile]], config: Config, rules: list[Rule]) -> None:
+def _for_the_helper(files: list[SourceFile], config: Config) -> list[tuple[int, SourceFile]]:
+    """The files (with their index) whose rules the helper runs: those whose
+    facts the review extracts whatever the rules find."""
+    return [(index, source) for index, source in enumerate(files)
+            if config.include_tests or not is_test_path(source.path)]
+
+
+@dataclass
+class Prepared:
+    """A file read, parsed and indexed before the rules helper is forked:
+    the helper inherits it, and the review goes on from it. The file is
+    parsed once instead of in both processes: after an edit to Nova's
+    largest module the review uses 0.1 s less CPU in all. Its wait is no
+    shorter: the review's extraction no longer runs beside a parse, but the
+    tree's memory, shared with the helper, is copied page by page as
+    either process writes to it (reference counts)."""
+
+    index: int
+    text: str
+    ctx: FileContext
+
+
+def _prepared(files: list[SourceFile], config: Config) -> Prepared | None:
+    """The helper's file prepared, when it has exactly one (a one-file edit;
+    with more, each is parsed in both processes, at the same time); None
+    when it has another number, or the file cannot be read or parsed (the
+    review then meets that itself, as it would have)."""
+    wanted = _for_the_helper(files, config)
+    if len(wanted) != 1:
+        return None
+    [(index, source)] = wanted
+    try:
+        with _without_cycle_collector():
+            text = read_source(source.abspath, config.max_file_size)
+            ctx = FileContext(parse_source(text, source.path), is_test=is_test_path(source.path))
+            ctx.build_index()  # the taint facts need it, and most rules
+    except (SourceError, RecursionError):
+        return None
+    return Prepared(index, text, ctx)
+
+
+def _helper_main(pipe: Any, files: list[tuple[int, SourceFile]], config: Config, rules: list[Rule],
+                 prepared: Prepared | None = None) -> None:
     gc.disable()  # a short-lived process: reference counting frees what it makes
     for index, source in files:
         try:
-            pipe.send((index, _helped_rules(source, config, rules)))
+            done = prepared if prepared is not None and prepared.index == index else None
+            pipe.send((index, _helped_rules(source, config, rules, done)))
         except OSError:  # the review is gone
             return
 
 
-def _helped_rules(source: SourceFile, config: Config, rules: list[Rule]) -> HelpedRules | None:
+def _helped_rules(source: SourceFile, config: Config, rules: list[Rule],
+                  prepared: Prepared | None = None) -> HelpedRules | None:
     """What `_review_file` would get from the rules on this file; None when
     the file cannot be read or parsed (the review finds that itself)."""
-    try:
-        text = read_source(source.abspath, config.max_file_size)
-        module = parse_source(text, source.path)
-    except (SourceError, RecursionError):
-        return None
+    if prepared is not None:
+        text, ctx = prepared.text, prepared.ctx
+    else:
+        try:
+            text = read_source(source.abspath, config.max_file_size)
+            ctx = FileContext(parse_source(text, source.path), is_test=is_test_path(source.path))
+        except (SourceError, RecursionError):
+            return None
     digest = _digest(text)
     try:
-        findings, failure = _run_rules(FileContext(module, is_test=is_test_path(source.path)), rules, config)
+        findings, failure = _run_rules(ctx, rules, config)
     except RecursionError:
         return HelpedRules(digest, too_deep=True)
     return HelpedRules(digest, findings, failure)

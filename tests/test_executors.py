@@ -463,17 +463,17 @@ def test_a_taint_failure_beside_the_helper_gives_the_result_of_one_process(
         "internal error in the taint analysis (ValueError: deep); the rules ran (please report this)")
 
 
-def _helper_that_dies(pipe: Any, files: Any, config: Any, rules: Any) -> None:
+def _helper_that_dies(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
     os._exit(3)
 
 
-def _helper_of_another_text(pipe: Any, files: Any, config: Any, rules: Any) -> None:
+def _helper_of_another_text(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
     """A helper that read each file before it changed (nothing to report in it)."""
     for index, _ in files:
         pipe.send((index, engine_module.HelpedRules(b"another text", [])))
 
 
-def _helper_that_sends_garbage(pipe: Any, files: Any, config: Any, rules: Any) -> None:
+def _helper_that_sends_garbage(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
     for index, _ in files:
         pipe.send((index, "not a result"))
     os.write(pipe.fileno(), b"\x00\x00\x00\x10garbled")
@@ -488,17 +488,76 @@ def test_without_a_usable_answer_from_the_helper_the_rules_run_here(
     rules_run_here.clear()
     start = engine_module.RulesHelper.start
     monkeypatch.setattr(engine_module.RulesHelper, "start", classmethod(
-        lambda cls, files, config, rules: start(files, config, rules, target=helper)))
+        lambda cls, files, config, rules, prepared=None: start(files, config, rules, prepared, target=helper)))
     helped = _run_with_deadline(lambda: list(LocalExecutor(2).review_files(files, Config(), setup)))
     assert _comparable(helped) == _comparable(alone)
     assert sorted(rules_run_here) == sorted(f.path for f in files if f.path != "broken.py")
+
+
+def _one_edited_file(tmp_path: Path, text: str) -> list[SourceFile]:
+    """What a review after a one-file edit works on: the edited file of the
+    project (the helper's one file) and a test file."""
+    write(tmp_path, "app.py", text)
+    write(tmp_path, "tests/test_app.py", INJECTED)
+    return [SourceFile(abspath=str(tmp_path / name), path=name) for name in ("app.py", "tests/test_app.py")]
+
+
+def test_the_helper_s_one_file_is_parsed_once_before_it_is_forked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules_run_here: list[str]) -> None:
+    files = _one_edited_file(tmp_path, APP + WEAK)
+    setup = _project_setup(files)
+    alone = list(LocalExecutor(1).review_files(files, Config(), setup))
+    log = tmp_path / "parsed.log"
+    parse = engine_module.parse_source
+
+    def noted(text: str, path: str) -> Any:
+        with open(log, "a") as handle:  # appended by the helper too
+            handle.write(f"{os.getpid()} {path}\n")
+        return parse(text, path)
+
+    monkeypatch.setattr(engine_module, "parse_source", noted)
+    rules_run_here.clear()
+    helped = _run_with_deadline(lambda: list(LocalExecutor(2).review_files(files, Config(), setup)))
+    assert _comparable(helped) == _comparable(alone)
+    assert [f.rule for f in helped[0].findings] == ["py.weak-hash"] and helped[0].taint is not None
+    assert log.read_text().splitlines() == [f"{os.getpid()} app.py", f"{os.getpid()} tests/test_app.py"]
+    assert rules_run_here == ["tests/test_app.py"]  # app.py's ran in the helper, on the tree parsed here
+
+
+@pytest.mark.parametrize("helper", [_helper_that_dies, _helper_of_another_text, _helper_that_sends_garbage])
+def test_without_a_usable_answer_on_a_prepared_file_the_rules_run_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules_run_here: list[str], helper: Any) -> None:
+    files = _one_edited_file(tmp_path, APP + WEAK)
+    setup = _project_setup(files)
+    alone = list(LocalExecutor(1).review_files(files, Config(), setup))
+    rules_run_here.clear()
+    start = engine_module.RulesHelper.start
+    monkeypatch.setattr(engine_module.RulesHelper, "start", classmethod(
+        lambda cls, files, config, rules, prepared=None: start(files, config, rules, prepared, target=helper)))
+    helped = _run_with_deadline(lambda: list(LocalExecutor(2).review_files(files, Config(), setup)))
+    assert _comparable(helped) == _comparable(alone)
+    assert rules_run_here == ["app.py", "tests/test_app.py"]
+
+
+@pytest.mark.parametrize("text", ["def broken(:\n    pass\n", "x = " + "(" * 300 + ")" * 300 + "\n", "a\x00b\n"])
+def test_a_file_that_cannot_be_prepared_is_reviewed_as_in_one_process(
+        tmp_path: Path, rules_run_here: list[str], text: str) -> None:
+    """Not parsed ahead (too deep, broken, not text): the review meets the
+    failure itself and reports it as one process does."""
+    files = _one_edited_file(tmp_path, text)
+    assert engine_module._prepared(files, Config()) is None
+    setup = _project_setup(files)
+    alone = list(LocalExecutor(1).review_files(files, Config(), setup))
+    helped = _run_with_deadline(lambda: list(LocalExecutor(2).review_files(files, Config(), setup)))
+    assert _comparable(helped) == _comparable(alone)
+    assert helped[0].error is not None and helped[0].findings == []
 
 
 def test_a_file_too_deep_for_the_helper_is_reported_as_too_deep(tmp_path: Path, rules_run_here: list[str]) -> None:
     files = _files(tmp_path, ["deep.py"])
     text = Path(files[0].abspath).read_text()
 
-    def too_deep(pipe: Any, files: Any, config: Any, rules: Any) -> None:
+    def too_deep(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
         pipe.send((0, engine_module.HelpedRules(engine_module._digest(text), too_deep=True)))
 
     helper = engine_module.RulesHelper.start(files, Config(), [], target=too_deep)
@@ -542,10 +601,10 @@ def test_the_helper_ends_and_is_reaped_whether_done_or_not(tmp_path: Path, monke
     monkeypatch.setattr(engine_module, "_start_method", lambda: "fork")  # whatever threads other tests left
     files = _helped_project(tmp_path)
 
-    def slow(pipe: Any, files: Any, config: Any, rules: Any) -> None:
+    def slow(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
         time.sleep(60)
 
-    def quick(pipe: Any, files: Any, config: Any, rules: Any) -> None:
+    def quick(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
         pipe.send((0, "done"))
 
     for target in (slow, quick):

@@ -238,6 +238,11 @@ class FileContext:
     def indexed(self) -> bool:
         return "_by_type" in self.__dict__
 
+    def build_index(self) -> None:
+        """Build the index now (else it is built on first use)."""
+        if not self.indexed:
+            self._index()
+
     # ----------------------------------------------------------------- index
     def _index(self) -> None:
         """One pass over the tree: parent links, nodes by type, imports."""
