@@ -479,10 +479,20 @@ def _helper_that_sends_garbage(pipe: Any, files: Any, config: Any, rules: Any, p
     os.write(pipe.fileno(), b"\x00\x00\x00\x10garbled")
 
 
+def _one_edited_file(tmp_path: Path, text: str) -> list[SourceFile]:
+    """What a review after a one-file edit works on: the edited file of the
+    project (the helper's one file) and a test file."""
+    write(tmp_path, "app.py", text)
+    write(tmp_path, "tests/test_app.py", INJECTED)
+    return [SourceFile(abspath=str(tmp_path / name), path=name) for name in ("app.py", "tests/test_app.py")]
+
+
 @pytest.mark.parametrize("helper", [_helper_that_dies, _helper_of_another_text, _helper_that_sends_garbage])
+@pytest.mark.parametrize("one_file", [False, True], ids=["several files", "one file, prepared"])
 def test_without_a_usable_answer_from_the_helper_the_rules_run_here(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules_run_here: list[str], helper: Any) -> None:
-    files = _helped_project(tmp_path)
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules_run_here: list[str], helper: Any,
+        one_file: bool) -> None:
+    files = _one_edited_file(tmp_path, APP + WEAK) if one_file else _helped_project(tmp_path)
     setup = _project_setup(files)
     alone = list(LocalExecutor(1).review_files(files, Config(), setup))
     rules_run_here.clear()
@@ -492,14 +502,6 @@ def test_without_a_usable_answer_from_the_helper_the_rules_run_here(
     helped = _run_with_deadline(lambda: list(LocalExecutor(2).review_files(files, Config(), setup)))
     assert _comparable(helped) == _comparable(alone)
     assert sorted(rules_run_here) == sorted(f.path for f in files if f.path != "broken.py")
-
-
-def _one_edited_file(tmp_path: Path, text: str) -> list[SourceFile]:
-    """What a review after a one-file edit works on: the edited file of the
-    project (the helper's one file) and a test file."""
-    write(tmp_path, "app.py", text)
-    write(tmp_path, "tests/test_app.py", INJECTED)
-    return [SourceFile(abspath=str(tmp_path / name), path=name) for name in ("app.py", "tests/test_app.py")]
 
 
 def test_the_helper_s_one_file_is_parsed_once_before_it_is_forked(
@@ -522,21 +524,6 @@ def test_the_helper_s_one_file_is_parsed_once_before_it_is_forked(
     assert [f.rule for f in helped[0].findings] == ["py.weak-hash"] and helped[0].taint is not None
     assert log.read_text().splitlines() == [f"{os.getpid()} app.py", f"{os.getpid()} tests/test_app.py"]
     assert rules_run_here == ["tests/test_app.py"]  # app.py's ran in the helper, on the tree parsed here
-
-
-@pytest.mark.parametrize("helper", [_helper_that_dies, _helper_of_another_text, _helper_that_sends_garbage])
-def test_without_a_usable_answer_on_a_prepared_file_the_rules_run_here(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules_run_here: list[str], helper: Any) -> None:
-    files = _one_edited_file(tmp_path, APP + WEAK)
-    setup = _project_setup(files)
-    alone = list(LocalExecutor(1).review_files(files, Config(), setup))
-    rules_run_here.clear()
-    start = engine_module.RulesHelper.start
-    monkeypatch.setattr(engine_module.RulesHelper, "start", classmethod(
-        lambda cls, files, config, rules, prepared=None: start(files, config, rules, prepared, target=helper)))
-    helped = _run_with_deadline(lambda: list(LocalExecutor(2).review_files(files, Config(), setup)))
-    assert _comparable(helped) == _comparable(alone)
-    assert rules_run_here == ["app.py", "tests/test_app.py"]
 
 
 @pytest.mark.parametrize("text", ["def broken(:\n    pass\n", "x = " + "(" * 300 + ")" * 300 + "\n", "a\x00b\n"])
