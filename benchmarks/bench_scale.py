@@ -22,7 +22,8 @@ Measures, each in a fresh process (wall time and peak RSS of that process):
 Prints a Markdown section for docs/benchmarks.md, with the ratios the scale
 targets are stated in. The measurements run in `--repeat` rounds (each once
 per round, so a slow spell of a shared machine weighs on all alike), and
-each row is the median of its runs: compare ratios, not seconds, across runs.
+each row is the median of its runs, with every round's time beside it:
+compare ratios, not seconds, across runs.
 """
 
 from __future__ import annotations
@@ -189,12 +190,14 @@ def main() -> int:
     print(f"### Scale: `{tree}` ({len(files):,} files, {lines:,} lines)\n")
     print(f"CPython {platform.python_version()}, {os.cpu_count()} CPU(s); each run in its own process; "
           f"{args.repeat} rounds of every measurement, each row the median of its runs (Bandit: one run) "
-          "and the largest peak RSS.\n")
-    print("| run | wall (s) | vs 1-process floor | vs 2-process floor | vs cold `--jobs 2` | peak RSS (MiB) |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+          "and the largest peak RSS; the rounds' own times show how much the machine varied.\n")
+    print("| run | wall (s) | rounds (s) | vs 1-process floor | vs 2-process floor | vs cold `--jobs 2` | "
+          "peak RSS (MiB) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for label, wall, kib, _ in rows:
-        print(f"| {label} | {wall:.1f} | {wall / floor1:.2f}x | {wall / floor2:.2f}x | {wall / cold_wall:.2f}x | "
-              f"{kib / 1024:.0f} |")
+        rounds = ", ".join(f"{t:.2f}" for t in walls[label])
+        print(f"| {label} | {wall:.1f} | {rounds} | {wall / floor1:.2f}x | {wall / floor2:.2f}x | "
+              f"{wall / cold_wall:.2f}x | {kib / 1024:.0f} |")
     print()
     print(f"- Cold `--jobs 2` / two-process floor: {cold_wall / floor2:.2f}x (target at most 1.5x).")
     for (kind, report), (label, wall, _, _) in zip(edited, [r for r in rows if "edited" in r[0]]):
