@@ -209,7 +209,8 @@ def review_file(source: SourceFile, rules: list[Rule], config: Config,
     """Review one file. `helped`, if given, returns what the rules found in
     it as a helper process worked it out (None if it did not): called once
     the taint facts are extracted here, and used only if made from the same
-    text. `prepared`: the file already read and parsed (by `_prepared`)."""
+    text. `prepared`: a file already read and parsed (by `_prepared`),
+    used if it is this one."""
     with _without_cycle_collector():
         return _review_file(source, rules, config, taint, helped, prepared)
 
@@ -251,13 +252,8 @@ def _review_file(source: SourceFile, rules: list[Rule], config: Config,
                  prepared: "Prepared | None" = None) -> FileResult:
     result = FileResult(source.path)
     try:
-        if prepared is not None:
-            text, ctx = prepared.text, prepared.ctx
-            module = ctx.module
-        else:
-            text = read_source(source.abspath, config.max_file_size)
-            module = parse_source(text, source.path)
-            ctx = FileContext(module, is_test=is_test_path(source.path))
+        text, ctx = _opened(source, config, prepared)
+        module = ctx.module
         result.used_fallback = module.used_fallback
         result.is_test = ctx.is_test
         rule_failure = taint_failure = None
@@ -495,7 +491,7 @@ class LocalExecutor:
                 for index, source in enumerate(files):
                     yield review_file(source, rules, config, taint,
                                       None if helper is None else functools.partial(helper.findings, index),
-                                      prepared if prepared is not None and prepared.index == index else None)
+                                      prepared)
             finally:
                 if helper is not None:
                     helper.stop()
@@ -630,7 +626,7 @@ class Prepared:
     tree's memory, shared with the helper, is copied page by page as
     either process writes to it (reference counts)."""
 
-    index: int
+    path: str
     text: str
     ctx: FileContext
 
@@ -643,15 +639,23 @@ def _prepared(files: list[SourceFile], config: Config) -> Prepared | None:
     wanted = _for_the_helper(files, config)
     if len(wanted) != 1:
         return None
-    [(index, source)] = wanted
+    [(_, source)] = wanted
     try:
         with _without_cycle_collector():
-            text = read_source(source.abspath, config.max_file_size)
-            ctx = FileContext(parse_source(text, source.path), is_test=is_test_path(source.path))
+            text, ctx = _opened(source, config)
             ctx.build_index()  # the taint facts need it, and most rules
     except (SourceError, RecursionError):
         return None
-    return Prepared(index, text, ctx)
+    return Prepared(source.path, text, ctx)
+
+
+def _opened(source: SourceFile, config: Config, prepared: Prepared | None = None) -> tuple[str, FileContext]:
+    """The file's text and context: `prepared`'s when it is this file, else
+    read and parsed now (raises SourceError, RecursionError)."""
+    if prepared is not None and prepared.path == source.path:
+        return prepared.text, prepared.ctx
+    text = read_source(source.abspath, config.max_file_size)
+    return text, FileContext(parse_source(text, source.path), is_test=is_test_path(source.path))
 
 
 def _helper_main(pipe: Any, files: list[tuple[int, SourceFile]], config: Config, rules: list[Rule],
@@ -659,8 +663,7 @@ def _helper_main(pipe: Any, files: list[tuple[int, SourceFile]], config: Config,
     gc.disable()  # a short-lived process: reference counting frees what it makes
     for index, source in files:
         try:
-            done = prepared if prepared is not None and prepared.index == index else None
-            pipe.send((index, _helped_rules(source, config, rules, done)))
+            pipe.send((index, _helped_rules(source, config, rules, prepared)))
         except OSError:  # the review is gone
             return
 
@@ -668,15 +671,12 @@ def _helper_main(pipe: Any, files: list[tuple[int, SourceFile]], config: Config,
 def _helped_rules(source: SourceFile, config: Config, rules: list[Rule],
                   prepared: Prepared | None = None) -> HelpedRules | None:
     """What `_review_file` would get from the rules on this file; None when
-    the file cannot be read or parsed (the review finds that itself)."""
-    if prepared is not None:
-        text, ctx = prepared.text, prepared.ctx
-    else:
-        try:
-            text = read_source(source.abspath, config.max_file_size)
-            ctx = FileContext(parse_source(text, source.path), is_test=is_test_path(source.path))
-        except (SourceError, RecursionError):
-            return None
+    the file cannot be read or parsed (the review finds that itself).
+    `prepared`: a file already read and parsed, used if it is this one."""
+    try:
+        text, ctx = _opened(source, config, prepared)
+    except (SourceError, RecursionError):
+        return None
     digest = _digest(text)
     try:
         findings, failure = _run_rules(ctx, rules, config)
