@@ -514,23 +514,31 @@ RECURSIVE = {
 }
 
 
-def test_the_fixpoint_does_not_depend_on_the_order_of_the_files(tmp_path):
-    """Every summary, traces included, is the same whatever order the
-    functions are looked at in, so a cached or partial re-solve can give
-    exactly what a cold one gives."""
+def _facts(root: Path, files: dict[str, str]) -> list:
     from secreview.engine import LocalExecutor, TaintSetup, _module_names
     from secreview.taint import ProjectModules
-    from secreview.taint.solve import _Solver
     from secreview.targets.paths import discover
 
-    for name, text in RECURSIVE.items():
-        (tmp_path / name).write_text(textwrap.dedent(text))
-    found = discover([str(tmp_path)], str(tmp_path))
+    for name, text in files.items():
+        (root / name).write_text(textwrap.dedent(text))
+    found = discover([str(root)], str(root))
     modules, aliases, folders = _module_names(found.files)
     setup = TaintSetup(load_models(()), ProjectModules((name for name, _ in modules.values()), folders),
                        modules, aliases)
-    facts = [r.taint for r in LocalExecutor(1).review_files(found.files, Config(), setup) if r.taint]
+    return [r.taint for r in LocalExecutor(1).review_files(found.files, Config(), setup) if r.taint]
+
+
+@pytest.mark.parametrize("callees_first", [True, False], ids=["callees first", "in the files' order"])
+def test_the_fixpoint_does_not_depend_on_the_order_of_the_files(tmp_path, monkeypatch, callees_first):
+    """Every summary, traces included, is the same whatever order the
+    functions are looked at in, so a cached or partial re-solve can give
+    exactly what a cold one gives."""
+    from secreview.taint.solve import _Solver
+
+    facts = _facts(tmp_path, RECURSIVE)
     assert len(facts) == 3
+    if not callees_first:
+        monkeypatch.setattr(_Solver, "callees_first", lambda self, names: list(names))
 
     def summaries(order):
         solver = _Solver(order)
@@ -541,3 +549,51 @@ def test_the_fixpoint_does_not_depend_on_the_order_of_the_files(tmp_path):
     forward = summaries(facts)
     assert forward == summaries(list(reversed(facts))) == summaries(facts[1:] + facts[:1])
     assert any(forward[1].values())  # parameters do reach the shells
+
+
+def test_callees_are_evaluated_before_their_callers(tmp_path, monkeypatch):
+    """A chain written callers first is evaluated callees first, each
+    function once; a cycle's members are evaluated again until they settle."""
+    from secreview.taint.solve import _Solver
+
+    facts = _facts(tmp_path, {"chain.py": """
+        import os
+
+
+        def a(x):
+            return b(x)
+
+
+        def b(x):
+            return c(x)
+
+
+        def c(x):
+            os.system(x)
+            return x
+
+
+        def ping(x):
+            return pong(x)
+
+
+        def pong(x):
+            os.system(x)
+            return ping(x)
+        """})
+    evaluated = []
+    original = _Solver.evaluate
+
+    def counting(self, function):
+        evaluated.append(function.qualname.rpartition(".")[2])
+        return original(self, function)
+
+    monkeypatch.setattr(_Solver, "evaluate", counting)
+    solver = _Solver(facts)
+    solver.run()
+    chain = [name for name in evaluated if name in ("a", "b", "c")]
+    assert chain == ["c", "b", "a"]
+    cycle = [name for name in evaluated if name in ("ping", "pong")]
+    assert cycle[:2] == ["pong", "ping"] and len(cycle) > 2
+    # The summaries say what a full fixpoint says: each parameter reaches the shell.
+    assert all(solver.sinks[f"chain.{name}"] for name in ("a", "b", "c", "ping", "pong"))
