@@ -159,11 +159,15 @@ def main() -> int:
             run(ray_started, [*secreview, "--executor", "ray", "--no-cache"])
             address = start_ray(root)
             if address:
-                # Such a cluster requires its token (Ray 2.59 on): the review
-                # reads it from ~/.ray/auth_token, where `ray start` left it.
-                os.environ["RAY_AUTH_MODE"] = "token"
+                # Where `ray start` left a token (~/.ray/auth_token: a cluster
+                # with token authentication), the review must send it; asking
+                # for token authentication without one is an error.
+                token = (Path.home() / ".ray" / "auth_token").is_file() and "RAY_AUTH_MODE" not in os.environ
+                if token:
+                    os.environ["RAY_AUTH_MODE"] = "token"
                 run(ray_running, [*secreview, "--executor", "ray", "--ray-address", address, "--no-cache"])
-                del os.environ["RAY_AUTH_MODE"]
+                if token:
+                    del os.environ["RAY_AUTH_MODE"]
                 subprocess.run(["ray", "stop", "--force"], capture_output=True, timeout=120)
         for path, kind in edit_rows:
             with path.open("a", encoding="utf-8") as handle:

@@ -57,11 +57,12 @@ def connect(address: str | None = None) -> Any:
     options: dict[str, Any] = {"include_dashboard": False} if address is None else {}
     try:
         ray.init(address=address, ignore_reinit_error=True, log_to_driver=False, **options)
-    except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
+    except (ConnectionError, RuntimeError, ValueError, TimeoutError, ray.exceptions.RayError) as exc:
+        # RayError: an AuthenticationError above all (a token asked for and not found)
         where = "start a local Ray instance" if address is None else f"reach the Ray cluster at {address}"
         hint = "" if address is None or os.environ.get("RAY_AUTH_MODE") else (
-            " (a cluster with token authentication, the default for clusters started by `ray start` since "
-            "Ray 2.59, needs RAY_AUTH_MODE=token here, and its token in RAY_AUTH_TOKEN or ~/.ray/auth_token)")
+            " (a cluster with token authentication, which `ray start` turns on since Ray 2.59 when a token "
+            "exists, needs RAY_AUTH_MODE=token here, and its token in RAY_AUTH_TOKEN or ~/.ray/auth_token)")
         raise ExecutorError(f"cannot {where}: {_first_line(exc)}{hint}") from None
     return ray
 

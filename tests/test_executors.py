@@ -138,6 +138,24 @@ def test_a_cluster_that_cannot_be_reached_is_a_clear_error(tmp_path: Path, monke
     assert not ray.is_initialized()
 
 
+def test_a_cluster_token_that_cannot_be_found_is_a_clear_error(tmp_path: Path) -> None:
+    """Token authentication asked for (RAY_AUTH_MODE=token) with no token
+    where Ray looks: an error that says so, not Ray's traceback. (Ray reads
+    the mode once per process, so the review runs in its own.)"""
+    write(tmp_path, "app.py", SAFE)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    env.update(RAY_AUTH_MODE="token", HOME=str(tmp_path))  # no ~/.ray/auth_token there
+    done = subprocess.run([sys.executable, "-m", "secreview", "review", str(tmp_path), "--executor", "ray",
+                           "--ray-address", "127.0.0.1:6391"], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert re.search(r"cannot reach the Ray cluster at 127\.0\.0\.1:6391: Token authentication is enabled but "
+                     r"no authentication token was found\.", done.stderr), done.stderr
+    assert "needs RAY_AUTH_MODE=token here" not in done.stderr  # that hint is for when it is not set
+    assert done.stdout == ""
+
+
 def test_an_empty_review_needs_no_ray(tmp_path: Path) -> None:
     # Ray Client is not even installed here: connecting would fail.
     report = review([str(tmp_path)], root=str(tmp_path), executor=RayExecutor("ray://never.used:10001"))
