@@ -15,6 +15,8 @@ module-level functions at that moment rather than decorated at import time.
 from __future__ import annotations
 
 import os
+import socket
+import urllib.parse
 from dataclasses import KW_ONLY, dataclass
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
@@ -29,6 +31,7 @@ R = TypeVar("R")
 INSTALL_HINT = "install secreview's `ray` extra: pip install 'secreview[ray]'"
 QUIET_RETRIES = "RAY_enable_output_error_log_if_still_retry"
 TASKS_PER_CPU = 8  # tasks of about the same size, for the default split
+CONNECT_SECONDS = 10  # to wait for a head node's port to answer
 
 
 class ExecutorError(ReviewError):
@@ -50,6 +53,10 @@ def connect(address: str | None = None) -> Any:
         raise ExecutorError(f"Ray is not installed: {INSTALL_HINT}") from None
     if ray.is_initialized():
         return ray
+    # Ray tries a head node that does not answer for minutes on end.
+    refused = _unreachable(address)
+    if refused is not None:
+        raise ExecutorError(f"cannot reach the Ray cluster at {address}: {refused}")
     # Ray prints every retry of a failed task on this process's standard
     # output, where it would mix with a report; the outcome is reported instead.
     os.environ.setdefault(QUIET_RETRIES, "0")
@@ -166,6 +173,28 @@ def _get(ray: Any, ref: Any) -> Any:
         raise ExecutorError(f"a Ray task failed: {_first_line(exc)}") from None
     except ray.exceptions.RayError as exc:
         raise ExecutorError(f"a Ray task failed: {_first_line(exc)}") from None
+
+
+def _unreachable(address: str | None) -> str | None:
+    """Why nothing can answer at `address` ("HOST:PORT", "ray://HOST:PORT"):
+    a connection to its port is refused or not answered within
+    `CONNECT_SECONDS`. None when one is made, or the address names no port
+    ("auto", a local instance: Ray finds those)."""
+    if not address or address in ("auto", "local"):
+        return None
+    try:
+        parts = urllib.parse.urlsplit("//" + address.partition("://")[2] if "://" in address else "//" + address)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if not host or port is None:
+        return None
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_SECONDS):
+            return None
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or "no answer"
+        return f"nothing answers at {host}:{port} ({reason})"
 
 
 def _first_line(exc: BaseException) -> str:

@@ -17,6 +17,7 @@ import pkgutil
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -138,6 +139,22 @@ def test_a_cluster_that_cannot_be_reached_is_a_clear_error(tmp_path: Path, monke
     assert not ray.is_initialized()
 
 
+@pytest.mark.parametrize("form", ["{port}", "ray://{port}"])
+def test_an_address_where_nothing_listens_is_a_clear_error_at_once(tmp_path: Path, form: str) -> None:
+    """Ray would retry a dead head node's address for minutes (20 tries of
+    about 40 s each); the review first tries the port itself."""
+    write(tmp_path, "app.py", SAFE)
+    with socket.socket() as sock:  # a port nothing listens on once closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    address = form.format(port=f"127.0.0.1:{port}")
+    with pytest.raises(ExecutorError) as err:
+        review([str(tmp_path)], root=str(tmp_path), executor=RayExecutor(address))
+    assert str(err.value) == (f"cannot reach the Ray cluster at {address}: nothing answers at 127.0.0.1:{port} "
+                              "(Connection refused)")
+    assert not ray.is_initialized()
+
+
 def test_a_cluster_token_that_cannot_be_found_is_a_clear_error(tmp_path: Path) -> None:
     """Token authentication asked for (RAY_AUTH_MODE=token) with no token
     where Ray looks: an error that says so, not Ray's traceback. (Ray reads
@@ -145,12 +162,13 @@ def test_a_cluster_token_that_cannot_be_found_is_a_clear_error(tmp_path: Path) -
     write(tmp_path, "app.py", SAFE)
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
     env.update(RAY_AUTH_MODE="token", HOME=str(tmp_path))  # no ~/.ray/auth_token there
-    done = subprocess.run([sys.executable, "-m", "secreview", "review", str(tmp_path), "--executor", "ray",
-                           "--ray-address", "127.0.0.1:6391"], capture_output=True, text=True, env=env,
-                          timeout=120)
+    with socket.create_server(("127.0.0.1", 0)) as head:  # something answers there; Ray looks for the token first
+        address = f"127.0.0.1:{head.getsockname()[1]}"
+        done = subprocess.run([sys.executable, "-m", "secreview", "review", str(tmp_path), "--executor", "ray",
+                               "--ray-address", address], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
-    assert re.search(r"cannot reach the Ray cluster at 127\.0\.0\.1:6391: Token authentication is enabled but "
+    assert re.search(rf"cannot reach the Ray cluster at {re.escape(address)}: Token authentication is enabled but "
                      r"no authentication token was found\.", done.stderr), done.stderr
     assert "needs RAY_AUTH_MODE=token here" not in done.stderr  # that hint is for when it is not set
     assert done.stdout == ""
