@@ -125,6 +125,9 @@ def exit_now(code: Any) -> NoReturn:
     another thread runs, or where the handlers cannot be run first, a normal
     exit."""
     run_handlers = getattr(atexit, "_run_exitfuncs", None)
+    executors = sys.modules.get("secreview.executors")
+    if executors is not None:
+        executors.finish_release()  # its thread ends with Ray's own
     if run_handlers is None or threading.active_count() > 1:
         sys.exit(code)
     if code is None:
@@ -241,7 +244,10 @@ def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on
     review_root_dir = os.path.abspath(root) if root else review_root(targets)
     cache = _open_cache(cache_dir, no_cache)
     try:
-        runner = _executor(executor, ray_address, jobs)
+        # The Ray connection can go once the files are done unless a change's
+        # second side or the model's calls need it.
+        runner = _executor(executor, ray_address, jobs,
+                           alone=diff_base is None and diff_file is None and llm_run is None)
         with _progress(show_progress) as callback:
             if diff_base is None and diff_file is None:
                 report = review(targets, config, root=review_root_dir, progress=callback, cache=cache,
@@ -271,11 +277,13 @@ def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on
     sys.exit(exit_code(report, config))
 
 
-def _executor(name: str, address: str | None, jobs: int | None) -> Any:
+def _executor(name: str, address: str | None, jobs: int | None, alone: bool = False) -> Any:
+    """The executor called `name`; `alone`: the review is all this process
+    asks of it."""
     if name == "ray":
         from secreview.executors import RayExecutor
 
-        return RayExecutor(address)
+        return RayExecutor(address, release=alone)
     from secreview.engine import LocalExecutor
 
     return LocalExecutor(jobs)

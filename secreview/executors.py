@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import urllib.parse
 from dataclasses import KW_ONLY, dataclass
 from typing import Any, Callable, Iterator, Sequence, TypeVar
@@ -51,6 +52,7 @@ def connect(address: str | None = None) -> Any:
         import ray
     except ImportError:
         raise ExecutorError(f"Ray is not installed: {INSTALL_HINT}") from None
+    finish_release()
     if ray.is_initialized():
         return ray
     # Ray tries a head node that does not answer for minutes on end.
@@ -71,7 +73,49 @@ def connect(address: str | None = None) -> Any:
             " (a cluster with token authentication, which `ray start` turns on since Ray 2.59 when a token "
             "exists, needs RAY_AUTH_MODE=token here, and its token in RAY_AUTH_TOKEN or ~/.ray/auth_token)")
         raise ExecutorError(f"cannot {where}: {_first_line(exc)}{hint}") from None
+    _connection.made_here = True
     return ray
+
+
+class _Connection:
+    """Whether this module made the process's Ray connection, and its
+    disconnection under way (`release`)."""
+
+    made_here: bool = False
+    closing: threading.Thread | None = None
+
+
+_connection = _Connection()
+
+
+def release() -> None:
+    """Disconnect from Ray in the background, if `connect` made the
+    connection (one made by the program embedding secreview is its own).
+    `ray.shutdown()` mostly waits on the cluster (0.3 s to 0.7 s here),
+    time a review spends on its project-wide step meanwhile; and a process
+    whose Ray threads are gone can end without the interpreter's teardown.
+    `connect` and `finish_release` wait for it to end."""
+    if not _connection.made_here or _connection.closing is not None:
+        return
+    import ray
+
+    _connection.made_here = False
+    _connection.closing = threading.Thread(target=_shutdown, args=(ray,), name="secreview-ray-release")
+    _connection.closing.start()
+
+
+def finish_release() -> None:
+    """Wait for a disconnection under way (`release`) to end."""
+    closing, _connection.closing = _connection.closing, None
+    if closing is not None:
+        closing.join()
+
+
+def _shutdown(ray: Any) -> None:
+    try:
+        ray.shutdown()
+    except Exception:  # noqa: BLE001 - the work is done; Ray's own exit handler tries again
+        pass
 
 
 @dataclass
@@ -87,6 +131,9 @@ class RayExecutor:
     _: KW_ONLY
     batch: int | None = None
     retries: int = 2
+    # Disconnect (`release`) once a review's files are done, for a caller
+    # that asks nothing more of Ray (no second review, no model calls).
+    release: bool = False
 
     def __post_init__(self) -> None:
         if self.batch is not None and self.batch < 1:
@@ -114,6 +161,8 @@ class RayExecutor:
                     yield pending.pop(ref), _get(ray, ref)
 
         yield from in_order(finished())
+        if self.release:
+            release()
 
 
 def _review_batch(shared: tuple[Config, TaintSetup], files: list[SourceFile]) -> list[FileResult]:

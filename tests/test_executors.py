@@ -197,6 +197,42 @@ def test_ray_gives_the_report_of_the_local_executor(local_ray: None, tmp_path: P
     assert remote.stats.files_analyzed == 6
 
 
+RELEASING = """
+import json, sys, threading
+import ray
+from secreview.engine import review
+from secreview.executors import RayExecutor, finish_release
+root, address = sys.argv[1:]
+executor = RayExecutor(address, release=True)
+seen = []
+for _ in range(2):  # the second review connects again
+    report = review([root], root=root, executor=executor)
+    finish_release()
+    seen.append({"findings": [[f.rule, f.path, f.line] for f in report.findings],
+                 "connected": ray.is_initialized(), "threads": threading.active_count()})
+print(json.dumps(seen))
+"""
+
+
+def test_a_releasing_executor_disconnects_once_the_files_are_done(local_ray: None, tmp_path: Path) -> None:
+    """What `secreview review --executor ray` does: the connection it made
+    is closed while the project-wide step runs, and Ray's threads with it;
+    a later review connects again. (In a process of its own, attached to
+    this module's instance: a connection this process made is not the
+    executor's to close.)"""
+    root = str(multi_file_project(tmp_path / "project"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [SOURCE_ROOT, os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", RELEASING, root, ray.get_runtime_context().gcs_address],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    expected = {"findings": [["py.shell-injection", "tools.py", 5], ["py.weak-hash", "util.py", 3]],
+                "connected": False, "threads": 1}
+    assert json.loads(done.stdout) == [expected, expected]
+    # Here, the connection is this process's own: a releasing executor leaves it.
+    review([root], root=root, executor=RayExecutor(release=True))
+    assert ray.is_initialized()
+
+
 def test_ray_map_keeps_the_order_of_the_items(local_ray: None) -> None:
     assert ray_map(json.loads, ["[1, 2]", "3", '"x"', "null"]) == [[1, 2], 3, "x", None]
     assert ray_map(json.loads, []) == []
