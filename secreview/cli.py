@@ -22,7 +22,7 @@ from secreview import __version__
 from secreview.cache import ResultCache
 from secreview.config import Config, ConfigError, find_pyproject, load_config
 from secreview.cli_llm import change_sources, llm_options, llm_settings, project_sources, run_llm
-from secreview.engine import ProgressCallback, ReviewError, review
+from secreview.engine import ProgressCallback, ReviewError, keep_last_file, review
 from secreview.files import write_whole
 from secreview.model import Report, Severity, Verdict
 from secreview.report import FORMATS, RenderOptions, render
@@ -109,6 +109,7 @@ class _Commands(click.Group):
         secreview), click's own exit."""
         if args is not None or more or not options.get("standalone_mode", True):
             return super().main(args, *more, **options)
+        keep_last_file()  # the process's end frees nothing
         try:
             super().main(**options)
         except SystemExit as exc:

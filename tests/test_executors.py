@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -596,6 +597,39 @@ def test_the_helper_s_one_file_is_parsed_once_before_it_is_forked(
     assert [f.rule for f in helped[0].findings] == ["py.weak-hash"] and helped[0].taint is not None
     assert log.read_text().splitlines() == [f"{os.getpid()} app.py", f"{os.getpid()} tests/test_app.py"]
     assert rules_run_here == ["tests/test_app.py"]  # app.py's ran in the helper, on the tree parsed here
+
+
+def test_the_last_file_s_tree_is_kept_only_until_the_next_is_opened(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`keep_last_file` (the program, which ends without freeing anything):
+    the last file's tree outlives its review, but is freed before the next
+    file is opened, so no two are held at once."""
+    files = _one_edited_file(tmp_path, APP + WEAK)
+    setup, rules = _project_setup(files), engine_module.select_rules(Config())
+    trees: list[weakref.ref] = []
+    alive_at_open: list[list[bool]] = []
+    opened = engine_module._opened
+
+    def noting(source: SourceFile, config: Config, prepared: Any = None) -> Any:
+        alive_at_open.append([tree() is not None for tree in trees])
+        text, ctx = opened(source, config, prepared)
+        trees.append(weakref.ref(ctx.tree))
+        return text, ctx
+
+    monkeypatch.setattr(engine_module, "_opened", noting)
+    alone = [engine_module.review_file(source, rules, Config(), setup) for source in files]
+    assert alive_at_open == [[], [False]] and trees[1]() is None  # by default, none outlives its review
+    trees.clear()
+    alive_at_open.clear()
+    engine_module.keep_last_file()
+    try:
+        kept = [engine_module.review_file(source, rules, Config(), setup) for source in files]
+        assert alive_at_open == [[], [False]]
+        assert trees[1]() is not None
+    finally:
+        engine_module.keep_last_file(False)
+    assert trees[1]() is None
+    assert _comparable(kept) == _comparable(alone)
 
 
 @pytest.mark.parametrize("text", ["def broken(:\n    pass\n", "x = " + "(" * 300 + ")" * 300 + "\n", "a\x00b\n"])
