@@ -165,8 +165,9 @@ def test_a_cluster_token_that_cannot_be_found_is_a_clear_error(tmp_path: Path) -
     env.update(RAY_AUTH_MODE="token", HOME=str(tmp_path))  # no ~/.ray/auth_token there
     with socket.create_server(("127.0.0.1", 0)) as head:  # something answers there; Ray looks for the token first
         address = f"127.0.0.1:{head.getsockname()[1]}"
-        done = subprocess.run([sys.executable, "-m", "secreview", "review", str(tmp_path), "--executor", "ray",
-                               "--ray-address", address], capture_output=True, text=True, env=env, timeout=120)
+        done = subprocess.run([sys.executable, "-m", "secreview", "review", str(tmp_path), "--no-cache",
+                               "--executor", "ray", "--ray-address", address],  # a cached file needs no Ray
+                              capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert re.search(rf"cannot reach the Ray cluster at {re.escape(address)}: Token authentication is enabled but "
