@@ -232,7 +232,7 @@ def _unreachable(address: str | None) -> str | None:
     if not address or address in ("auto", "local"):
         return None
     try:
-        parts = urllib.parse.urlsplit("//" + address.partition("://")[2] if "://" in address else "//" + address)
+        parts = urllib.parse.urlsplit("//" + (address.partition("://")[2] or address))  # the scheme left out
         host, port = parts.hostname, parts.port
     except ValueError:
         return None
@@ -243,7 +243,8 @@ def _unreachable(address: str | None) -> str | None:
             return None
     except OSError as exc:
         reason = exc.strerror or str(exc) or "no answer"
-        return f"nothing answers at {host}:{port} ({reason})"
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # an IPv6 address in brackets
+        return f"nothing answers at {where} ({reason})"
 
 
 def _first_line(exc: BaseException) -> str:
