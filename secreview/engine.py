@@ -835,9 +835,21 @@ def _start_method() -> str:
     Linux, from a process running no other thread), so a worker begins with
     secreview imported; else `spawn`, where each worker first imports it
     (on the benchmark machine, the first results come 0.1 s to 0.17 s later)."""
-    import threading
+    return "fork" if sys.platform == "linux" and _threads() == 1 else "spawn"
 
-    return "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
+
+def _threads() -> int:
+    """The threads this process runs. Counted by the kernel: `threading`
+    knows only those Python started, not the native ones of a library
+    loaded in the same process (Ray's core worker and gRPC, a model
+    runtime), which may hold a lock when the process forks; Python 3.12
+    and later warn of such forks for the same reason."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:  # no /proc (a sandbox): what `threading` knows
+        import threading
+
+        return threading.active_count()
 
 
 def _forked_worker(inherited: list[Any], work: Callable[..., None], *args: Any) -> None:

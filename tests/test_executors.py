@@ -672,6 +672,44 @@ def test_no_helper_for_test_code_or_without_fork(tmp_path: Path, monkeypatch: py
     assert engine_module.RulesHelper.start(_files(tmp_path, ["a.py"]), Config(), []) is None
 
 
+NATIVE_THREAD = r"""
+import _thread, json, threading, time
+from secreview.engine import _start_method
+
+def until(wanted):
+    deadline = time.monotonic() + 10
+    while _start_method() != wanted and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return _start_method()
+
+alone = _start_method()
+go, gone = _thread.allocate_lock(), _thread.allocate_lock()
+go.acquire()
+gone.acquire()
+
+def native():  # a thread `threading` does not know of, as a C library's would be
+    go.acquire()
+    gone.release()
+
+_thread.start_new_thread(native, ())
+beside = until("spawn")
+known = threading.active_count()
+go.release()
+gone.acquire()
+print(json.dumps([alone, beside, known, until("fork")]))
+"""
+
+
+def test_no_fork_beside_a_thread_threading_does_not_know() -> None:
+    """A native thread (Ray's, a model runtime's) makes forking unsound as a
+    Python one does: the kernel's count of the process's threads decides,
+    not `threading`'s. Run in a process of its own: this one may hold the
+    threads of Ray's client."""
+    done = subprocess.run([sys.executable, "-c", NATIVE_THREAD], capture_output=True, text=True, timeout=60,
+                          check=True)
+    assert json.loads(done.stdout) == ["fork", "spawn", 1, "fork"]
+
+
 def test_a_helper_that_cannot_be_started_leaves_the_work_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                              rules_run_here: list[str]) -> None:
     def no_more_processes() -> int:
