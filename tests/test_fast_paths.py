@@ -6,6 +6,7 @@ file only when they could not report in it."""
 from __future__ import annotations
 
 import ast
+import sys
 import textwrap
 
 import pytest
@@ -65,7 +66,14 @@ def test_comments_from_the_tree_are_the_tokenizers(name):
     module = parse_source(text, "t.py")
     expected = _comments(text, module.lines)
     assert expected, "each case holds at least one comment"
-    assert comments_from_tree(module.tree, module.lines) == expected
+    found = comments_from_tree(module.tree, module.lines)
+    if name == "f-strings" and sys.version_info >= (3, 12):
+        # Since 3.12 an f-string's fields may hold its own quotes, so the
+        # pieces of one over several lines are not told apart by their text:
+        # the shortcut declines, and the module asks the tokenizer.
+        assert found is None
+    else:
+        assert found == expected
     assert module.comments == expected
 
 

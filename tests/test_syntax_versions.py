@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,6 +41,22 @@ NEWER_THAN = {
 }
 
 
+# `f"{x:{y=}}"` (in fstrings_classic.py) is valid since 3.8, but the parser
+# of CPython 3.12.0 to 3.12.4 fails on it with a ValueError (gh-121130): there
+# the fallback parser reads that file.
+DEFECT_PROBE = "import ast; ast.parse('f\"{x:{y=}}\"')"
+
+
+def _newer_than(version: tuple[int, int], python: list[str], env: dict[str, str] | None = None) -> set[str]:
+    """The fixtures that `python` (of `version`) reads with the fallback parser."""
+    newer = set(NEWER_THAN.get(version, set()))
+    probe = subprocess.run([*python, "-c", DEFECT_PROBE], env=env, capture_output=True, text=True)
+    if probe.returncode != 0:
+        assert "ValueError" in probe.stderr, probe.stderr
+        newer.add("fstrings_classic.py")
+    return newer
+
+
 def _review():
     return review([str(SYNTAX)], Config(exclude=tuple(NOT_PYTHON3)), root=str(ROOT))
 
@@ -54,7 +71,7 @@ def test_new_syntax_is_analysed_with_findings_inside_it():
     assert report.errors == []
     assert report.verdict is Verdict.DEFECTS
     assert {(f.path, f.line, f.rule) for f in report.findings} == EXPECTED
-    expected_fallback = NEWER_THAN.get(sys.version_info[:2], set())
+    expected_fallback = _newer_than(sys.version_info[:2], [sys.executable])
     assert report.stats.files_fallback_parser == len(expected_fallback)
 
 
@@ -117,4 +134,38 @@ def test_same_findings_on_another_interpreter():
     ours = json.loads(json.dumps(_review().to_dict()))
     assert theirs["errors"] == [] and ours["errors"] == []
     assert sorted(map(_finding_key, theirs["findings"])) == sorted(map(_finding_key, ours["findings"]))
-    assert theirs["stats"]["files_fallback_parser"] == len(NEWER_THAN[tuple(map(int, version.split(".")))])
+    newer = _newer_than(tuple(map(int, version.split("."))), other, env)  # type: ignore[arg-type]
+    assert theirs["stats"]["files_fallback_parser"] == len(newer)
+
+
+def test_a_value_error_from_the_parser_sends_the_file_to_the_fallback(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """An interpreter whose parser fails on valid code with a ValueError, not
+    a syntax error (CPython 3.12.0 to 3.12.4 on `f"{x:{y=}}"`), still gets
+    the file analysed, by the fallback parser. A file the fallback cannot
+    parse either is an error that gives both reasons."""
+    import ast
+
+    real_parse = ast.parse
+
+    def defective(source: Any, filename: str = "<unknown>", *args: Any, **kwargs: Any) -> Any:
+        if filename.endswith(".py") and "{y=}" in source:
+            raise ValueError("field 'value' is required for Constant")
+        return real_parse(source, filename, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", defective)
+    (tmp_path / "valid.py").write_text(
+        'import os\n\n\ndef ping(host, x, y):\n    label = f"{x:{y=}}"\n    os.system(f"ping -c 1 {host}")\n'
+        '    return label\n')
+    report = review([str(tmp_path)], Config(), root=str(tmp_path))
+    assert report.errors == []
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("valid.py", 6, "py.shell-injection")]
+    assert report.stats.files_fallback_parser == 1
+
+    (tmp_path / "valid.py").unlink()
+    (tmp_path / "broken.py").write_text('label = f"{x:{y=}}"\nvalues = (1,\n')
+    report = review([str(tmp_path)], Config(), root=str(tmp_path))
+    assert [(e.path, e.reason) for e in report.errors] == [
+        ("broken.py", "cannot be parsed: field 'value' is required for Constant; syntax error at line 2: "
+                      "'(' was never closed")]
+    assert report.verdict is Verdict.INCOMPLETE

@@ -142,20 +142,38 @@ def parse_source(text: str, path: str) -> ParsedModule:
         used_fallback = True
     except (RecursionError, MemoryError):
         raise SourceError(_NESTING_TOO_DEEP) from None
-    except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
-        raise SourceError(f"cannot be parsed: {exc}") from None
+    except ValueError as exc:
+        tree = _parse_despite(text, path, exc)
+        used_fallback = True
     lines = source_lines(text)
     return ParsedModule(path=path, text=text, tree=tree, used_fallback=used_fallback,
                         lines=lines)
 
 
-def _parse_fallback(text: str, path: str, error: SyntaxError) -> ast.Module:
+def _parse_despite(text: str, path: str, error: ValueError) -> ast.Module:
+    """The fallback parser's tree for a file this interpreter's parser
+    failed on with a ValueError instead of a syntax error: null bytes, which
+    no parser takes ("source code string cannot contain null bytes" before
+    3.12), or a defect of the interpreter's own (CPython 3.12.0 to 3.12.4
+    raise "field 'value' is required for Constant" for `f"{x:{y=}}"`,
+    gh-121130). When the fallback fails too, the reason gives both."""
+    reason = f"cannot be parsed: {error}"
+    if "\0" in text:
+        raise SourceError(reason)
+    try:
+        return _parse_fallback(text, path, None)
+    except SourceError as second:
+        raise SourceError(f"{reason}; {second.reason}") from None
+
+
+def _parse_fallback(text: str, path: str, error: SyntaxError | None) -> ast.Module:
     """The tree from the fallback parser (newer syntax); when it fails too,
-    the reason says why, from the parser whose message is more telling."""
+    the reason says why, from the parser whose message is more telling.
+    `error`: this interpreter's syntax error, None when it gave none."""
     try:
         from secreview.python.fallback import describe_syntax_error, parse_fallback
     except ImportError:  # pragma: no cover - the fallback ships with the package
-        raise SourceError(_syntax_reason(error)) from None
+        raise SourceError(_syntax_reason(error) if error else "the fallback parser is missing") from None
     try:
         return parse_fallback(text, path)
     except SyntaxError as second:
@@ -163,18 +181,18 @@ def _parse_fallback(text: str, path: str, error: SyntaxError) -> ast.Module:
         # parser (whose grammar is newer) got well past the line it stopped
         # at: then that line holds newer syntax and the real error is later.
         # Either way the description names Python 2 code as such.
-        later = (second.lineno or 0) > (error.lineno or 0) + 1
+        later = error is None or (second.lineno or 0) > (error.lineno or 0) + 1
         if later and (second.lineno or 0) > len(source_lines(text)):
             # Failed at the end of the file: almost always a bracket left open.
             opened = unclosed_bracket(text)
             if opened is not None:
                 raise SourceError(f"syntax error at line {opened[0]}: '{opened[1]}' was never closed") from None
-        raise SourceError(describe_syntax_error(text, second if later else error)) from None
+        raise SourceError(describe_syntax_error(text, second if later or error is None else error)) from None
     except (RecursionError, MemoryError):
         raise SourceError(_NESTING_TOO_DEEP) from None
     except Exception as exc:  # a defect in the fallback must not end the review
-        raise SourceError(f"{_syntax_reason(error)} (the fallback parser for newer syntax failed: "
-                          f"{type(exc).__name__}: {exc})") from None
+        raise SourceError(f"{_syntax_reason(error) + ' ' if error else ''}(the fallback parser for newer syntax "
+                          f"failed: {type(exc).__name__}: {exc})") from None
 
 
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
