@@ -169,3 +169,15 @@ def test_a_value_error_from_the_parser_sends_the_file_to_the_fallback(tmp_path: 
         ("broken.py", "cannot be parsed: field 'value' is required for Constant; syntax error at line 2: "
                       "'(' was never closed")]
     assert report.verdict is Verdict.INCOMPLETE
+
+    import secreview.python.fallback as fallback
+
+    def failing(text: str, path: str) -> Any:
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(fallback, "parse_fallback", failing)
+    (tmp_path / "broken.py").write_text('label = f"{x:{y=}}"\n')
+    report = review([str(tmp_path)], Config(), root=str(tmp_path))
+    assert [(e.path, e.reason) for e in report.errors] == [
+        ("broken.py", "cannot be parsed: field 'value' is required for Constant; the fallback parser for newer "
+                      "syntax failed: RuntimeError: a defect")]

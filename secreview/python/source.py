@@ -191,8 +191,8 @@ def _parse_fallback(text: str, path: str, error: SyntaxError | None) -> ast.Modu
     except (RecursionError, MemoryError):
         raise SourceError(_NESTING_TOO_DEEP) from None
     except Exception as exc:  # a defect in the fallback must not end the review
-        raise SourceError(f"{_syntax_reason(error) + ' ' if error else ''}(the fallback parser for newer syntax "
-                          f"failed: {type(exc).__name__}: {exc})") from None
+        failed = f"the fallback parser for newer syntax failed: {type(exc).__name__}: {exc}"
+        raise SourceError(f"{_syntax_reason(error)} ({failed})" if error else failed) from None
 
 
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
