@@ -2,8 +2,8 @@
 
 A file's result (findings, taint facts, counts) depends on its content and
 on what the review knows about the rest of the project, so the key hashes:
-secreview's own code and bundled models (any change to either invalidates
-everything), the settings that change per-file work (rules, include-tests,
+secreview's own code and bundled models and the interpreter running them
+(any change to these invalidates everything), the settings that change per-file work (rules, include-tests,
 file size limit, extra model files), the project's module names (the taint
 extractor resolves imports against them), and the file's path, module name,
 import renames and content. An unchanged file is then neither re-parsed nor
@@ -47,6 +47,7 @@ import hashlib
 import os
 import pickle
 import sqlite3
+import sys
 import time
 import uuid
 from functools import lru_cache
@@ -130,9 +131,14 @@ def default_folder() -> str:
 
 @lru_cache(maxsize=1)
 def engine_fingerprint() -> str:
-    """A hash of secreview's own source and data files."""
+    """A hash of secreview's own source and data files, and of the
+    interpreter running them: its parser decides which files parse and the
+    shape of their trees (a file of PEP 701 f-strings needs the fallback
+    parser on 3.11, not on 3.12; 3.12.5 parses code 3.12.4 rejects), so two
+    interpreters sharing a cache folder do not share results."""
     root = Path(__file__).resolve().parent
-    digest = hashlib.sha256(f"{__version__}\0{FORMAT}".encode())
+    interpreter = f"{sys.implementation.name}\0{sys.hexversion}"
+    digest = hashlib.sha256(f"{__version__}\0{FORMAT}\0{interpreter}".encode())
     for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".toml") and "__pycache__" not in p.parts):
         digest.update(_utf8(str(path.relative_to(root))) + b"\0")
         digest.update(path.read_bytes())

@@ -10,6 +10,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,26 @@ def test_settings_and_new_modules_are_part_of_the_key(tree: Path, tmp_path: Path
     # A new module can change how every file's imports resolve.
     write(tree, "app/extra.py", "X = 1\n")
     assert run_review(tree, ResultCache(str(tmp_path / "c"))).stats.files_cached == 0
+
+
+def test_another_interpreter_keeps_its_results_apart(tree: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The interpreter's parser decides what parses and the trees' shape:
+    another Python (here, the next micro release) sharing the cache folder
+    neither reads this one's results nor replaces them."""
+    folder = str(tmp_path / "c")
+    run_review(tree, ResultCache(folder))
+    monkeypatch.setattr(cache_module.sys, "hexversion", sys.hexversion + 1)
+    cache_module.engine_fingerprint.cache_clear()
+    try:
+        other = run_review(tree, ResultCache(folder))
+        assert other.stats.files_cached == 0
+        assert outcome(other) == outcome(run_review(tree, None))
+        assert run_review(tree, ResultCache(folder)).stats.files_cached == 6
+    finally:
+        monkeypatch.undo()
+        cache_module.engine_fingerprint.cache_clear()
+    assert run_review(tree, ResultCache(folder)).stats.files_cached == 6
 
 
 def _digests(folder: Path) -> dict[str, str]:
