@@ -3,12 +3,13 @@
 A file's result (findings, taint facts, counts) depends on its content and
 on what the review knows about the rest of the project, so the key hashes:
 secreview's own code and bundled models and the interpreter running them
-(any change to these invalidates everything), the settings that change per-file work (rules, include-tests,
-file size limit, extra model files), the project's module names (the taint
-extractor resolves imports against them), and the file's path, module name,
-import renames and content. An unchanged file is then neither re-parsed nor
-re-summarised; an edited file is redone, and the project-wide taint step
-combines old and new summaries as usual.
+(any change to these invalidates everything), the settings that change
+per-file work (rules, include-tests, file size limit, extra model files),
+the project's module names (the taint extractor resolves imports against
+them), and the file's path, module name, import renames and content. An
+unchanged file is then neither re-parsed nor re-summarised; an edited file
+is redone, and the project-wide taint step combines old and new summaries
+as usual.
 
 A file's taint facts are stored beside its result, and read only when the
 project-wide taint step must run again. That step's own result is kept
