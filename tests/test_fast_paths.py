@@ -6,8 +6,11 @@ file only when they could not report in it."""
 from __future__ import annotations
 
 import ast
+import re
+import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +18,7 @@ from secreview.config import Config
 from secreview.engine import analyse_module, select_rules
 from secreview.python.context import FileContext, count_functions
 from secreview.python.source import _comments, comments_from_tree, parse_source
-from secreview.rules.base import has_word, names_member
+from secreview.rules.base import _in_import, has_word, names_member
 
 TRICKY = {
     "hash in strings": '''
@@ -123,7 +126,38 @@ class A:
 """
 
 
-@pytest.mark.parametrize("source", [FUNCTIONS, DEFS_ONLY, "x = 1\n", "'''lambda'''\n"])
+# Lambdas where a block's first line is not its first statement's: in the
+# decorator above a nested block's first statement, in `case` clauses (no
+# position of their own), in an `else` after a block without any.
+BLOCK_EDGES = """
+class C:
+    @staticmethod
+    @decorate(key=lambda item: item)
+    def first():
+        pass
+
+    def second(self):
+        match self:
+            case {"k": v} if (lambda: v)():
+                return [lambda: 1]
+            case _:
+                pass
+        for x in []:
+            pass
+        else:
+            g = lambda: 2
+"""
+# The only lambda of a block above its first statement's line.
+DECORATED_FIRST = """
+class D:
+    @decorate(key=lambda item: item)
+    def only():
+        pass
+"""
+
+
+@pytest.mark.parametrize("source", [FUNCTIONS, DEFS_ONLY, BLOCK_EDGES, DECORATED_FIRST, "x = 1\n", "'''lambda'''\n"] + [
+    Path(module.__file__).read_text(encoding="utf-8") for module in (subprocess, ast, textwrap, re)])
 def test_counting_functions_without_the_index_matches_the_index(source):
     module = parse_source(source, "t.py")
     quick = count_functions(module.tree, module.lines)
@@ -227,3 +261,65 @@ def test_rules_with_needles_still_report_in_test_files(source, expected):
 ])
 def test_a_module_function_needle_matches_how_the_qualified_name_can_arise(text, expected):
     assert names_member(text, "os", "system") is expected
+
+
+def _in_import_by_definition(text: str, position: int) -> bool:
+    """`rules.base._in_import` as first written: each `import` before the
+    position tried in turn, its list read up to the position (quadratic, so
+    replaced; kept here as the definition the fast one must match)."""
+    end = position
+    while True:
+        begin = text.rfind("import", 0, end)
+        if begin < 0:
+            return False
+        end = begin
+        if (begin and (text[begin - 1].isalnum() or text[begin - 1] == "_")) or (
+                text[begin + 6].isalnum() or text[begin + 6] == "_"):
+            continue
+        parenthesised, previous, index, listed = False, "", begin + 6, True
+        while index < position:
+            char = text[index]
+            if char == "#":
+                index = text.find("\n", index, position)
+                if index < 0:
+                    listed = False
+                    break
+                continue
+            if char == "(":
+                parenthesised = True
+            elif char == "\n":
+                if not parenthesised and previous != "\\":
+                    listed = False
+                    break
+            elif not (char.isalnum() or char in "_ \t,)\\"):
+                listed = False
+                break
+            if char != "\r":
+                previous = char
+            index += 1
+        if listed:
+            return True
+
+
+IMPORT_LISTS = [
+    "from os import (path,  # see the import docs\n    system)\n",
+    "from os import (  # system\n    system)  # system\nsystem\n",
+    "import os, \\\n    system # system",
+    "from a import b\\\r\n, system\r\nsystem = import_system\n# import system",
+    "x = 1  # import system",
+    "from os import system\nimport",
+    "from os import (path,\n\n    # import\n    system, popen)\ny = system(popen)\n",
+    "imports = 1; from os import path as system; system.import_",
+    # The nearest imports stand in comments of the list: the one that counts is further back.
+    "from os import (path,  # import a\n    # import b\n    # import c\n    system)\n",
+]
+
+
+@pytest.mark.parametrize("text", IMPORT_LISTS + [
+    Path(module.__file__).read_text(encoding="utf-8") for module in (subprocess, ast, textwrap)])
+def test_import_lists_are_read_once_with_the_same_answers(text: str) -> None:
+    """At every start of a word, the fast lookup gives what the definition
+    gives."""
+    positions = [match.start() for match in re.finditer(r"\b\w", text)]
+    assert positions
+    assert [_in_import(text, p) for p in positions] == [_in_import_by_definition(text, p) for p in positions]

@@ -105,9 +105,26 @@ def count_functions(tree: ast.AST, lines: list[str],
         for statement in block:
             if isinstance(statement, definitions):
                 count += 1
-            if lambda_lines:
+        if lambda_lines and block and _may_hold(block, lambda_lines):
+            for statement in block:
                 count += _lambdas_outside_blocks(statement, lambda_lines)
     return count
+
+
+def _may_hold(block: list[ast.AST], numbers: list[int]) -> bool:
+    """A line of `numbers` (in order) is among the block's lines, from its
+    first statement's decorators to its last statement's end; True when the
+    block does not say (`case` clauses have no position)."""
+    first, last = block[0], block[-1]
+    start = getattr(first, "lineno", None)
+    end = getattr(last, "end_lineno", None)
+    if start is None or end is None:
+        return True
+    decorators = getattr(first, "decorator_list", None)
+    if decorators:
+        start = min(start, decorators[0].lineno)
+    index = bisect.bisect_left(numbers, start)
+    return index < len(numbers) and numbers[index] <= end
 
 
 def statement_blocks(tree: ast.AST) -> list[tuple[ast.AST, str, list[ast.AST]]]:

@@ -11,6 +11,7 @@ and the module defines `RULE`, an instance of a `Rule` subclass.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar, Iterator
@@ -279,40 +280,70 @@ _LINES_BACK = 16  # line ends and comments looked back over
 def _in_import(text: str, position: int) -> bool:
     """`position` is in the list of names of an import statement: after the
     keyword `import`, past names, commas, blanks and comments only, and past
-    a line end only inside parentheses or after a backslash. Each `import`
-    before it is tried, nearest first (one may stand in a comment of the list)."""
-    end = position
-    while True:
-        begin = text.rfind("import", 0, end)
-        if begin < 0:
-            return False
-        end = begin
-        if (begin and _identifier_char(text[begin - 1])) or _identifier_char(text[begin + 6]):
-            continue  # part of a longer word
-        if _names_only(text, begin + 6, position):
+    a line end only inside parentheses or after a backslash. Any `import`
+    before it may be the one (the nearest may stand in a comment of the list)."""
+    begins, lists = _import_lists(text)
+    for index in range(bisect.bisect_right(begins, position - 6) - 1, -1, -1):
+        end, comments = lists[index]
+        if position <= end and not any(start < position <= stop for start, stop in comments):
             return True
+    return False
 
 
-def _names_only(text: str, start: int, stop: int) -> bool:
-    parenthesised, previous, index = False, "", start
-    while index < stop:
+# The last text's import lists: a file's needles are all looked for in it.
+_last_imports: tuple[str, tuple[list[int], list[tuple[int, tuple[tuple[int, int], ...]]]]] | None = None
+
+
+def _import_lists(text: str) -> tuple[list[int], list[tuple[int, tuple[tuple[int, int], ...]]]]:
+    """Where each `import` keyword of `text` starts, in order, and how far
+    the list of names after it can run (`_names_from`). Each list is read
+    once, however many words are then looked up in the text: a word
+    written many times after many imports was a quadratic search."""
+    global _last_imports
+    last = _last_imports
+    if last is not None and last[0] is text:
+        return last[1]
+    begins: list[int] = []
+    lists: list[tuple[int, tuple[tuple[int, int], ...]]] = []
+    begin = text.find("import")
+    while begin >= 0:
+        after = begin + 6
+        if not ((begin and _identifier_char(text[begin - 1])) or (after < len(text) and _identifier_char(text[after]))):
+            begins.append(begin)
+            lists.append(_names_from(text, after))
+        begin = text.find("import", after)
+    _last_imports = (text, (begins, lists))
+    return begins, lists
+
+
+def _names_from(text: str, start: int) -> tuple[int, tuple[tuple[int, int], ...]]:
+    """How far from `start` `text` holds only names, commas, blanks and
+    comments (and line ends inside parentheses or after a backslash): the
+    index of the first character that ends it (or the text's end), and the
+    comments passed, each from its `#` to its line end."""
+    parenthesised, previous, index, size = False, "", start, len(text)
+    comments: list[tuple[int, int]] = []
+    while index < size:
         char = text[index]
         if char == "#":  # a comment: to the end of its line
-            index = text.find("\n", index, stop)
-            if index < 0:
-                return False
+            line_end = text.find("\n", index)
+            if line_end < 0:
+                comments.append((index, size))
+                break
+            comments.append((index, line_end))
+            index = line_end
             continue
         if char == "(":
             parenthesised = True
         elif char == "\n":
             if not parenthesised and previous != "\\":
-                return False
+                return index, tuple(comments)
         elif not (char.isalnum() or char in "_ \t,)\\"):
-            return False
+            return index, tuple(comments)
         if char != "\r":
             previous = char
         index += 1
-    return True
+    return size, tuple(comments)
 
 
 def _identifier_char(char: str) -> bool:
