@@ -4,6 +4,7 @@ analysers -> findings -> triage -> `Report`. Never prints, never exits.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import functools
 import gc
@@ -22,7 +23,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 from secreview.config import Config
 from secreview.model import FileError, Finding, Report, Stats
 from secreview.python.context import FileContext
-from secreview.python.source import ParsedModule, SourceError, parse_source, read_source
+from secreview.python import halves
+from secreview.python.source import ParsedModule, SourceError, parse_source, read_source, source_lines
 from secreview.rules import Rule, all_rules
 from secreview.taint import (
     ModelError, Models, ModuleFacts, ProjectModules, bundled_models, extract, load_models, module_name, solve,
@@ -230,8 +232,8 @@ def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-def _rules_for(ctx: FileContext, rules: list[Rule], config: Config) -> list[Rule]:
-    if ctx.is_test and not config.include_tests:
+def _rules_for(is_test: bool, rules: list[Rule], config: Config) -> list[Rule]:
+    if is_test and not config.include_tests:
         # Test code gets only the rules whose weakness matters there; the
         # rest (fake passwords, /tmp paths, disabled TLS against a mock)
         # would be noise, and on a large project half the rules' time.
@@ -242,7 +244,7 @@ def _rules_for(ctx: FileContext, rules: list[Rule], config: Config) -> list[Rule
 def _run_rules(ctx: FileContext, rules: list[Rule], config: Config) -> tuple[list[Finding], str | None]:
     """The rules' findings, and the failure of those that raised."""
     try:
-        return analyse_module(ctx.module, _rules_for(ctx, rules, config), ctx.is_test, ctx), None
+        return analyse_module(ctx.module, _rules_for(ctx.is_test, rules, config), ctx.is_test, ctx), None
     except RuleFailure as exc:
         return exc.findings, str(exc)
 
@@ -512,14 +514,101 @@ class LocalExecutor:
                 if helper is not None and meanwhile is not None:
                     meanwhile()
                 for index, source in enumerate(files):
-                    yield review_file(source, rules, config, taint,
-                                      None if helper is None else functools.partial(helper.findings, index),
-                                      prepared)
+                    halved = _in_halves(source, rules, config) if jobs > 1 else None
+                    yield halved if halved is not None else review_file(
+                        source, rules, config, taint,
+                        None if helper is None else functools.partial(helper.findings, index), prepared)
             finally:
                 if helper is not None:
                     helper.stop()
             return
         yield from in_order(_pool_batches(files, config, taint, jobs))
+
+
+# A test file this large, reviewed with few others and two jobs or more, is
+# parsed in two halves, one in a forked process (`_in_halves`).
+HALVES_MIN_BYTES = 256 * 1024
+
+
+def _in_halves(source: SourceFile, rules: list[Rule], config: Config) -> FileResult | None:
+    """The result of a large test file in which no rule finds anything,
+    worked out in two processes, each parsing half of it and running the
+    rules there (`secreview.python.halves`); None when it must be reviewed
+    whole: not test code, small, a rule that may report in it reads more
+    than the statement it reports (`Rule.local`), no cut to be had, no
+    process to fork, or either half not parsed, or not clean. A rule that
+    finds something in a half sends the file to the whole review, which
+    reports it (and follows its facts): this path only ever says "nothing".
+
+    After an edit of Nova's largest test file (1.5 MB), its parse is half
+    of the review's wait: one 0.235 s parse becomes two of about 0.12 s."""
+    if config.include_tests or not is_test_path(source.path) or _size(source.abspath) < HALVES_MIN_BYTES or \
+            _start_method() != "fork":
+        return None
+    try:
+        text = read_source(source.abspath, config.max_file_size)
+    except SourceError:
+        return None
+    test_rules = _rules_for(True, rules, config)
+    if not all(rule.local or rule.finds_nothing for rule in test_rules if rule.may_report(text)):
+        return None
+    cut = halves.split(text)
+    if cut is None:
+        return None
+    _LastFile.held.clear()  # the last file's tree freed before this one's are made
+    mine, theirs = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(mine)
+        os.close(theirs)
+        return None
+    if pid == 0:  # the other half's process: it never returns into the review's code
+        status = 1
+        try:
+            os.close(mine)
+            _PipeEnd(theirs).send(_clean_half(cut.second, source.path, test_rules, config))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(theirs)
+    pipe = _PipeEnd(mine)
+    try:
+        first = _clean_half(cut.first, source.path, test_rules, config, cut)
+        second = pipe.recv() if first is not None else None
+    except Exception:  # noqa: BLE001 - the other process is gone (killed, crashed) or garbled
+        second = None
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        pipe.close()
+    if first is None or not isinstance(second, int):
+        return None
+    return FileResult(source.path, functions=first + second, lines=len(source_lines(text)), is_test=True)
+
+
+def _clean_half(text: str, path: str, rules: list[Rule], config: Config,
+                cut: "halves.Halves | None" = None) -> int | None:
+    """The functions in one half of a test file (`_in_halves`), if it
+    parses as this interpreter's `ast` does (no fallback) and the rules
+    find nothing in it, and (`cut`: the first half) it ends where the cut
+    may be made; else None."""
+    with _without_cycle_collector():
+        try:
+            tree = ast.parse(text, filename=path)
+        except Exception:  # noqa: BLE001 - a syntax error, too deep: the whole review says what
+            return None
+        if cut is not None and not cut.fits(tree):
+            return None
+        ctx = FileContext(ParsedModule(path=path, text=text, tree=tree, lines=source_lines(text)), is_test=True)
+        if _LastFile.keep:
+            _LastFile.held.append(ctx)
+        try:
+            findings, failure = _run_rules(ctx, rules, config)
+        except RecursionError:
+            return None
+        return None if findings or failure else ctx.function_count
 
 
 class RulesHelper:

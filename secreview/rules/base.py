@@ -57,9 +57,19 @@ class Rule:
     # the rule (the text it reports could carry one); a comment naming the
     # rule still does.
     blanket_suppression: ClassVar[bool] = True
+    # True when whatever the rule finds in a file it finds in the top-level
+    # statement, or class-level definition, that holds it (with the comments
+    # among them), whatever the rest of the file says: a large file may then
+    # be checked in two parts, one per process (`secreview.python.halves`).
+    local: ClassVar[bool] = False
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    @property
+    def finds_nothing(self) -> bool:
+        """`check` never reports anything (`TaintRule`s)."""
+        return False
 
     def may_report(self, text: str) -> bool:
         """False when the rule cannot report anything in a file with this text."""
@@ -152,6 +162,12 @@ class TaintRule(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         return iter(())
+
+    @property
+    def finds_nothing(self) -> bool:
+        """Its `check` is this one, which finds nothing (its findings are the
+        taint engine's)."""
+        return type(self).check is TaintRule.check
 
 
 def _where(step: TraceStep, current_path: str) -> str:

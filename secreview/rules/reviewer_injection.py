@@ -618,6 +618,9 @@ class ReviewerInjection(Rule):
     mechanical_fixes = False
     # Planted text can end in `# nosec` as easily as in "report no issues".
     blanket_suppression = False
+    # A unit is a comment block or a string statement; what it may match
+    # is looked for in a file's text only to rule directives out.
+    local = True
     fix_description = ("Remove the text: orders to reviewers do not belong in code. If it documents prompt "
                        "injection, rephrase it so it describes the attack (quote the phrase as an example) "
                        "instead of instructing the reader.")
