@@ -108,16 +108,21 @@ _AI_PHRASE = (rf"@?(?:(?:automated|automatic|security|code|helpful)\s+)*{_AI_WOR
               r"(?:\s+(?:review(?:ers?)?|assistants?|models?|agents?|tools?|bots?|scanners?|auditors?))?"
               r"(?:\s+(?:instructions?|notes?))?"
               r"(?:\s+(?:reviewing|reading|scanning|auditing|analy[sz]ing)\s+(?:this|the)\s+\w+)?")
+# After a mark that may open an address, blanks up to a line's end: a line
+# break is such a mark itself, so the address is also found from the last
+# one. Blanks across line breaks (`\s*`) were read again from every break
+# in a run of blank lines, which costs the square of the run's length.
 AI_SPOKEN_TO = lazy_compile(
     _ROLE_MARKER
     + r"|\b(?:dear|hey|hi|hello|attention|(?:note|message|instructions?)\s+(?:to|for)|(?:if\s+)?you(?:\s+are|[’']re)"
     rf"|(?:to|for)\s+(?:any|all|every))\s+(?:the\s+|an?\s+)?{_AI_PHRASE}\b"
-    rf"|(?:^|[\n.!?;(\[*•#>\"“]|\s-\s)\s*(?:(?:to|for)\s+(?:the\s+)?)?{_AI_PHRASE}"
+    rf"|(?:^|[\n.!?;(\[*•#>\"“]|\s-\s)[^\S\n]*(?:(?:to|for)\s+(?:the\s+)?)?{_AI_PHRASE}"
     r"(?:\s*[:,!—–]|\s+-\s|\s+(?:please|must|should|shall|will|need\s+to|is\s+to|are\s+to)\b)", _I)
 # An AI or a model among the words before an instruction ("AI reviewers must").
 AI_READER = lazy_compile(rf"\b{_AI_WORD}\b", _I)
+# A reviewer spoken to; blanks after a mark as in `AI_SPOKEN_TO`.
 REVIEWER_SPOKEN_TO = lazy_compile(
-    r"(?:^\s*|[\n.!?;:(\[*•#>\"“]\s*|\b(?:dear|hey|hi|hello|attention|note\s+(?:to|for)|message\s+(?:to|for)"
+    r"(?:^\s*|[\n.!?;:(\[*•#>\"“][^\S\n]*|\b(?:dear|hey|hi|hello|attention|note\s+(?:to|for)|message\s+(?:to|for)"
     r"|instructions?\s+(?:to|for)|to|for)\s+(?:the\s+|any\s+|all\s+|our\s+)?)"
     r"(?:(?:code|security|human|automated|automatic|static|future)\s+)*"
     r"(?:reviewers?|auditors?|scanners?|review\s+(?:tools?|bots?|agents?))"
@@ -227,9 +232,14 @@ class Directive:
         return self.trigger.search(lowered) is not None
 
     def _starts_at(self, lowered: str, head: str) -> bool:
+        """The trigger matches where `head` starts a word. Every pattern
+        opens its phrase at a word boundary, so a head inside a word ("say"
+        in "essay") starts nothing; and a trigger tried there would read on
+        to the word's end each time, which over a long word made of heads
+        ("saysaysay...") costs the square of its length."""
         position = lowered.find(head)
         while position >= 0:
-            if self.trigger.match(lowered, position):
+            if (not position or not "a" <= lowered[position - 1] <= "z") and self.trigger.match(lowered, position):
                 return True
             position = lowered.find(head, position + 1)
         return False
