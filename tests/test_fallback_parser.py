@@ -610,6 +610,32 @@ def test_pep750_template_strings() -> None:
     assert "Interpolation(value=Call(func=Name(id='eval'" in ast.dump(tree)
 
 
+def test_an_interpolation_s_text_loses_its_trailing_blanks_and_equals_in_linear_time() -> None:
+    """As the end-anchored pattern it replaces did (the oracle, on random
+    texts, Unicode blanks among them); a field with 200,000 blank lines
+    before its `=` took minutes with it."""
+    import random
+    import re
+    import threading
+
+    from secreview.python.fallback import _without_trailing_blanks_and_equals as cut
+
+    oracle = re.compile(r"[\s=]+\Z")
+    pieces = [" ", "=", "\t", "\n", "x", "\u2028", "\x0b", "\x1c", "\xa0", "a", "\u3000", "==", "\x85"]
+    rng = random.Random(7)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        assert cut(text) == oracle.sub("", text), repr(text)
+    source = 'x = t"{value' + " \n" * 200_000 + ' = }"\n'
+    trees: list[Any] = []
+    thread = threading.Thread(target=lambda: trees.append(parse_fallback(source)), daemon=True)
+    thread.start()
+    thread.join(120)
+    assert trees, "still parsing after 120 s"
+    [interpolation] = [v for v in trees[0].body[0].value.values if type(v).__name__ == "Interpolation"]
+    assert interpolation.str == "value"
+
+
 @pytest.mark.parametrize(
     ("source", "message"),
     [

@@ -91,6 +91,38 @@ def test_answers_are_read_tolerantly_but_never_guessed() -> None:
             read_answer(bad, ReviewAnswer)
 
 
+def test_a_cwe_written_as_text_is_read_as_before_and_a_long_blank_one_in_time() -> None:
+    """The CWE's text pattern as it was, its runs not possessive, is the
+    oracle; the longest answer read, a CWE field of blanks, took minutes."""
+    import re
+    import threading
+
+    from secreview.llm import answers
+
+    old = re.compile(answers._CWE_TEXT.pattern.replace("*+", "*"))
+    assert old.pattern != answers._CWE_TEXT.pattern
+    samples = ["CWE-89", "cwe 89", " CWE_79 ", "89", "CWE:  22 ", "CWE--  - 22", "  - 78", "CWE-", "CWE-89x",
+               "cwe cwe 89", " \t\n 89 \n", "CWE - 123456", "CWE-1427", "c w e 89", "89 90", "CWE_: :_-7"]
+    assert [bool(answers._CWE_TEXT.match(s)) for s in samples] == [bool(old.match(s)) for s in samples]
+    assert [m.group(1) for s in samples if (m := answers._CWE_TEXT.match(s))] == \
+        [m.group(1) for s in samples if (m := old.match(s))] == ["89", "89", "79", "89", "22", "22", "78", "89", "1427", "7"]
+    finding = {"line": 1, "end_line": 1, "code": "x", "cwe": " " * (answers.MAX_ANSWER_CHARS - 1000) + "x",
+               "severity": "low", "confidence": "low", "message": "", "explanation": "", "fix": ""}
+    text = json.dumps({"verdict": "defects", "findings": [finding]})
+    raised: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            read_answer(text, ReviewAnswer)
+        except AnswerError as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    thread.join(120)
+    assert raised and "does not follow the schema" in str(raised[0])
+
+
 def test_the_cache_stores_answers_by_everything_that_shapes_them(tmp_path: Path) -> None:
     path = str(tmp_path / "c" / "cache.sqlite")
     key = cache_key(model="m", messages=[{"role": "user", "content": "a"}], sample=0)

@@ -94,7 +94,10 @@ class AnswerError(ValueError):
 
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.S)
-_CWE_TEXT = re.compile(r"(?i)^\s*(?:cwe)?[-_ :]*(\d{1,5})\s*$")
+# Possessive runs: with `\s*` and `[-_ :]*` free to share the blanks, a
+# long run of them (a model's answer can hold anything) took the square of
+# its length to give up on.
+_CWE_TEXT = re.compile(r"(?i)^\s*+(?:cwe)?[-_ :]*+(\d{1,5})\s*$")
 
 
 def read_answer(text: str | None, model: type[Answer]) -> Answer:

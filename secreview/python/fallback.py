@@ -170,7 +170,6 @@ _SKIP: Callable[[str, int], re.Match[str]] = re.compile(  # type: ignore[assignm
     r"[ \t\f\r\n]*(?:(?:#[^\r\n]*|\\\r?\n|\\\r)[ \t\f\r\n]*)*"
 ).match
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-_TRAILING_WS_EQ = re.compile(r"[\s=]+\Z")
 _NAME_CONSTANTS = {"True": True, "False": False, "None": None}
 
 _BINOPS: dict[type, tuple[str, ast.operator]] = {
@@ -1377,7 +1376,7 @@ class _Converter:
         if template:
             node = Interpolation(
                 value=value,
-                str=_TRAILING_WS_EQ.sub("", text),
+                str=_without_trailing_blanks_and_equals(text),
                 conversion=conversion,
                 format_spec=spec,
             )
@@ -1598,6 +1597,16 @@ _COMMENT_SCAN = re.compile(
     r"|'(?:\\.|[^\\'\n])*'|\"(?:\\.|[^\\\"\n])*\")|\#[^\n]*",
     re.S,
 )
+
+
+def _without_trailing_blanks_and_equals(text: str) -> str:
+    """`text` without the blanks and `=` signs that end it (a `t"{x = }"`
+    field's expression text). A pattern anchored at the end was tried at
+    every character of a blank run, which costs the square of its length."""
+    end = len(text)
+    while end and (text[end - 1].isspace() or text[end - 1] == "="):
+        end -= 1
+    return text[:end]
 
 
 def _strip_comments(text: str) -> str:
