@@ -279,6 +279,29 @@ def handler():
     assert [(f.rule, f.line) for f in report.findings] == [("py.shell-injection", 413)]
 
 
+def test_top_level_code_over_the_work_limit_is_bounded_not_an_internal_error(tmp_path, monkeypatch):
+    """A large table of data at the top level (generated code) went past
+    the limit, and the review said "internal error in the taint analysis"
+    and incomplete. The top level is now bounded as a function is; the
+    file's functions are analysed, and what flows through them is found."""
+    monkeypatch.setattr(extract_module, "MAX_STEPS", 200)
+    table = "".join(f'    "key{i}": ("v{i}", {i}),\n' for i in range(150))
+    root = _write(tmp_path, {"app.py": f"""\
+import os
+from flask import request
+
+TABLE = {{
+{table}}}
+
+
+def handler():
+    os.system(request.args["q"])
+"""})
+    report = review([str(root)], Config(), root=str(root))
+    assert report.errors == [] and report.stats.taint_limits == 1
+    assert [(f.rule, f.line) for f in report.findings] == [("py.shell-injection", 159)]
+
+
 def test_mutual_recursion_and_dynamic_calls_terminate(tmp_path):
     root = _write(tmp_path, {"app.py": """\
         import os

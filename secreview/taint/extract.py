@@ -13,9 +13,10 @@ strong updates (a name overwritten by a constant is clean again); sanitisers
 per sink kind; guards (`if x not in ALLOWED: abort()`); and the position of
 data in a URL (after a fixed host, data cannot change where a request goes).
 
-Work is bounded per function (`MAX_STEPS`); a function that exceeds it is
-summarised conservatively (every parameter may reach the return value) and
-counted in the review's statistics.
+Work is bounded per function (`MAX_STEPS`), the top-level code counting as
+one; a function that exceeds it is summarised conservatively (every
+parameter may reach the return value) and counted in the review's
+statistics.
 """
 
 from __future__ import annotations
@@ -211,7 +212,11 @@ class _ModuleExtractor:
             self.facts.classes[qual] = info
         # Module-level code first: its names are what functions read as globals.
         module_fn = _FunctionWalker(self, None, self.facts.module_function, [])
-        module_fn.walk_body(tree.body)
+        try:
+            module_fn.walk_body(tree.body)
+        except _OutOfBudget:  # a large table of data at the top level: bounded as a function is
+            module_fn.give_up()
+            self.facts.bounded += 1
         self.facts.functions.append(module_fn.finish())
         for name, labels in module_fn.env.items():
             if labels and "." not in name and "\0" not in name and self._is_module_variable(name):
