@@ -563,8 +563,9 @@ def find_instruction(unit: TextUnit, heads: frozenset[str] | None = None,
     machine = MACHINE_INSTRUCTIONS.search(text) is not None and AI_NAME.search(text) is None
     matches = sorted(((match.start(), match.end(), directive) for directive in directives
                       for match in directive.pattern.finditer(text)), key=lambda m: (m[2].claim, m[0], -m[1]))
+    ends = _SentenceEnds(text) if matches else None
     for start, end, directive in matches:
-        begin, finish = _sentence(text, start)
+        begin, finish = ends.around(start)  # type: ignore[union-attr]
         lead = IMPERATIVE_LEAD.match(_clause(text[begin:start]))
         if lead is None or _quoted(text, start) or REPORTED_SPEECH.search(text, begin, start):
             continue
@@ -587,12 +588,48 @@ def _stands(directive: Directive, addressed: bool, ai: bool, machine: bool, phra
     return addressed or SECURITY_WORD.search(phrase) is not None or CODE_SELF.search(phrase) is not None
 
 
-def _sentence(text: str, start: int) -> tuple[int, int]:
-    """Where the sentence holding offset `start` begins and ends."""
-    ends = [m.end() for m in SENTENCE_END.finditer(text, 0, start)]
-    following = SENTENCE_END.search(text, start)
-    finish = len(text) if following is None else following.start() + (following.group() in ".!?")
-    return (ends[-1] if ends else 0), finish
+class _SentenceEnds:
+    """The sentence ends of one text, found once, for the sentences around
+    each phrase of it: looked for from the text's start for each phrase,
+    they cost the square of its length in a text of many phrases."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        found = list(SENTENCE_END.finditer(text))
+        self.starts = [match.start() for match in found]
+        self.stops = [match.end() for match in found]
+        self.matches = found
+
+    def around(self, start: int) -> tuple[int, int]:
+        """Where the sentence holding offset `start` begins and ends: what
+        the last end found in the text up to `start` (cut there) and the
+        first found from `start` on give. `start` is where a phrase begins,
+        a word's first character, so no end spans it.
+
+        Cut at `start`, the text ends differently only in its last blanks
+        and the character before them: a "." there ends a sentence at the
+        cut, and a run of blank lines may stop short of it. Before that
+        character, which no end can span (it is no blank), the ends are
+        those of the whole text; from it on, they are looked for in the
+        cut text itself."""
+        text = self.text
+        blank = start
+        while blank > 0 and text[blank - 1].isspace():
+            blank -= 1
+        edge = max(blank - 1, 0)
+        near = [match.end() for match in SENTENCE_END.finditer(text, edge, start)]
+        if near:
+            begin = near[-1]
+        else:
+            index = bisect.bisect_right(self.stops, edge) - 1
+            begin = self.stops[index] if index >= 0 else 0
+        index = bisect.bisect_left(self.starts, start)
+        if index == len(self.starts):
+            finish = len(text)
+        else:
+            following = self.matches[index]
+            finish = following.start() + (following.group() in ".!?")
+        return begin, finish
 
 
 def _clause(before: str) -> str:
@@ -603,8 +640,10 @@ def _clause(before: str) -> str:
 
 def _quoted(text: str, start: int) -> bool:
     """The phrase opens with a quotation mark: it is cited, not said."""
-    before = text[:start].rstrip()
-    return bool(before) and before[-1] in "\"'“‘`«"
+    before = start
+    while before > 0 and text[before - 1].isspace():
+        before -= 1
+    return before > 0 and text[before - 1] in "\"'“‘`«"
 
 
 def _shorten(text: str, begin: int, start: int, finish: int, limit: int = 100) -> str:
