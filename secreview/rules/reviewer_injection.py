@@ -563,11 +563,12 @@ def find_instruction(unit: TextUnit, heads: frozenset[str] | None = None,
     machine = MACHINE_INSTRUCTIONS.search(text) is not None and AI_NAME.search(text) is None
     matches = sorted(((match.start(), match.end(), directive) for directive in directives
                       for match in directive.pattern.finditer(text)), key=lambda m: (m[2].claim, m[0], -m[1]))
-    ends = _SentenceEnds(text) if matches else None
+    sentences = _Sentences(text) if matches else None
     for start, end, directive in matches:
-        begin, finish = ends.around(start)  # type: ignore[union-attr]
-        lead = IMPERATIVE_LEAD.match(_clause(text[begin:start]))
-        if lead is None or _quoted(text, start) or REPORTED_SPEECH.search(text, begin, start):
+        assert sentences is not None
+        begin, finish = sentences.around(start)
+        lead = IMPERATIVE_LEAD.match(sentences.clause(begin, finish, start))
+        if lead is None or _quoted(text, start) or sentences.reported(begin, start):
             continue
         who = lead.group("who") or ""
         ai = ai_spoken_to or AI_READER.search(who) is not None
@@ -588,54 +589,75 @@ def _stands(directive: Directive, addressed: bool, ai: bool, machine: bool, phra
     return addressed or SECURITY_WORD.search(phrase) is not None or CODE_SELF.search(phrase) is not None
 
 
-class _SentenceEnds:
-    """The sentence ends of one text, found once, for the sentences around
-    each phrase of it: looked for from the text's start for each phrase,
-    they cost the square of its length in a text of many phrases."""
+class _Sentences:
+    """One text's sentences, clauses and reported speech, read once for
+    every phrase in it: read again for each phrase, from the text's start
+    or the sentence's, they cost the square of the text's length in a text
+    of many phrases (thousands of "skip the x." or "skip the x," after a
+    reader is named).
+
+    Every phrase starts at a word's first character (each directive's
+    pattern opens with a word boundary), so no sentence end, clause start
+    or reported-speech word spans its start; cut there, the text reads
+    differently only in the blanks, dashes and quotes before it and the
+    character before those, which are read again as the cut text reads
+    them."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        found = list(SENTENCE_END.finditer(text))
-        self.starts = [match.start() for match in found]
-        self.stops = [match.end() for match in found]
-        self.matches = found
+        self.ends = list(SENTENCE_END.finditer(text))
+        self.end_starts = [match.start() for match in self.ends]
+        self.end_stops = [match.end() for match in self.ends]
+        speech = list(REPORTED_SPEECH.finditer(text))
+        self.speech_starts = [match.start() for match in speech]
+        self.speech_stops = [match.end() for match in speech]
+        self._clauses: dict[tuple[int, int], tuple[str, list[int]]] = {}
 
     def around(self, start: int) -> tuple[int, int]:
-        """Where the sentence holding offset `start` begins and ends: what
-        the last end found in the text up to `start` (cut there) and the
-        first found from `start` on give. `start` is where a phrase begins,
-        a word's first character, so no end spans it.
-
-        Cut at `start`, the text ends differently only in its last blanks
-        and the character before them: a "." there ends a sentence at the
-        cut, and a run of blank lines may stop short of it. Before that
-        character, which no end can span (it is no blank), the ends are
-        those of the whole text; from it on, they are looked for in the
-        cut text itself."""
+        """Where the sentence holding offset `start` begins and ends: the
+        last end in the text cut at `start`, and the first from `start` on."""
         text = self.text
-        blank = start
-        while blank > 0 and text[blank - 1].isspace():
-            blank -= 1
-        edge = max(blank - 1, 0)
+        edge = start
+        while edge > 0 and text[edge - 1].isspace():
+            edge -= 1
+        edge = max(edge - 1, 0)  # a "." there ends a sentence at the cut; blank lines may stop short of it
         near = [match.end() for match in SENTENCE_END.finditer(text, edge, start)]
         if near:
             begin = near[-1]
         else:
-            index = bisect.bisect_right(self.stops, edge) - 1
-            begin = self.stops[index] if index >= 0 else 0
-        index = bisect.bisect_left(self.starts, start)
-        if index == len(self.starts):
-            finish = len(text)
-        else:
-            following = self.matches[index]
-            finish = following.start() + (following.group() in ".!?")
-        return begin, finish
+            index = bisect.bisect_right(self.end_stops, edge) - 1
+            begin = self.end_stops[index] if index >= 0 else 0
+        index = bisect.bisect_left(self.end_starts, start)
+        if index == len(self.ends):
+            return begin, len(text)
+        following = self.ends[index]
+        return begin, following.start() + (following.group() in ".!?")
 
+    def clause(self, begin: int, finish: int, start: int) -> str:
+        """The words between the start of the clause and the phrase at
+        `start`, in the sentence from `begin` to `finish`: the clause
+        starts found in the sentence from its start, cut at the phrase."""
+        text = self.text
+        known = self._clauses.get((begin, finish))
+        if known is None:
+            sentence = text[begin:finish]
+            known = self._clauses[(begin, finish)] = (
+                sentence, [begin + match.end() for match in CLAUSE_START.finditer(sentence)])
+        sentence, stops = known
+        edge = start
+        while edge > begin and (text[edge - 1].isspace() or text[edge - 1] in "-–—'‘"):
+            edge -= 1
+        edge = max(edge - 1, begin)
+        near = [begin + match.end() for match in CLAUSE_START.finditer(sentence, edge - begin, start - begin)]
+        if near:
+            return text[near[-1]:start]
+        index = bisect.bisect_right(stops, edge) - 1
+        return text[stops[index] if index >= 0 else begin:start]
 
-def _clause(before: str) -> str:
-    """The words between the start of the clause and the phrase."""
-    starts = [m.end() for m in CLAUSE_START.finditer(before)]
-    return before[starts[-1] if starts else 0:]
+    def reported(self, begin: int, start: int) -> bool:
+        """Reported speech between `begin` and the phrase at `start`."""
+        index = bisect.bisect_left(self.speech_starts, begin)
+        return index < len(self.speech_starts) and self.speech_stops[index] <= start
 
 
 def _quoted(text: str, start: int) -> bool:
