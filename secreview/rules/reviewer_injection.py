@@ -563,9 +563,10 @@ def find_instruction(unit: TextUnit, heads: frozenset[str] | None = None,
     machine = MACHINE_INSTRUCTIONS.search(text) is not None and AI_NAME.search(text) is None
     matches = sorted(((match.start(), match.end(), directive) for directive in directives
                       for match in directive.pattern.finditer(text)), key=lambda m: (m[2].claim, m[0], -m[1]))
-    sentences = _Sentences(text) if matches else None
+    if not matches:
+        return None
+    sentences = _Sentences(text)
     for start, end, directive in matches:
-        assert sentences is not None
         begin, finish = sentences.around(start)
         lead = IMPERATIVE_LEAD.match(sentences.clause(begin, finish, start))
         if lead is None or _quoted(text, start) or sentences.reported(begin, start):
