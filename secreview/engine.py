@@ -586,9 +586,10 @@ def _clean_half(text: str, path: str, rules: list[Rule], config: Config,
             tree = ast.parse(text, filename=path)
         except Exception:  # noqa: BLE001 - a syntax error, too deep: the whole review says what
             return None
-        if cut is not None and not cut.fits(tree):
+        lines = source_lines(text)
+        if cut is not None and not cut.fits(tree, lines):
             return None
-        ctx = FileContext(ParsedModule(path=path, text=text, tree=tree, lines=source_lines(text)), is_test=True)
+        ctx = FileContext(ParsedModule(path=path, text=text, tree=tree, lines=lines), is_test=True)
         if _LastFile.keep:
             _LastFile.held.append(ctx)
         try:

@@ -21,6 +21,7 @@ from conftest import write
 from secreview.config import Config
 from secreview.engine import FileResult, LocalExecutor, TaintSetup
 from secreview.python import halves
+from secreview.python.source import source_lines
 from secreview.targets.paths import SourceFile
 
 
@@ -41,7 +42,7 @@ def _statements(tree: ast.Module) -> list[str]:
 def _joined(cut: halves.Halves) -> list[str]:
     """The statements of the whole, as the two halves' trees give them."""
     first, second = ast.parse(cut.first), ast.parse(cut.second)
-    assert cut.fits(first)
+    assert cut.fits(first, source_lines(cut.first))
     if not cut.indent:
         return _statements(first) + _statements(second)
     [opened, *rest] = second.body
@@ -113,7 +114,7 @@ def test_standard_library_modules_cut_where_they_may_be_give_their_statements(na
         ast.parse(cut.second)
     except SyntaxError:
         return  # the review would parse the file whole
-    if cut.fits(first):
+    if cut.fits(first, source_lines(cut.first)):
         assert _joined(cut) == _statements(ast.parse(text))
 
 
@@ -133,7 +134,7 @@ def test_a_cut_the_first_tree_does_not_end_at_is_refused() -> None:
     text = "class A:\n    def a(self):\n        pass\n\n\ndef outer():\n" + inner
     cut = halves.split(text)
     assert cut is not None and cut.indent == "    "
-    assert not cut.fits(ast.parse(cut.first))
+    assert not cut.fits(ast.parse(cut.first), source_lines(cut.first))
 
 
 def test_a_cut_inside_a_string_leaves_the_first_half_unparsed() -> None:

@@ -18,10 +18,10 @@ a cut inside a string, a bracket, or a statement that goes on (a decorator
 without its definition, a `try` without its `except`) leaves the first text
 unparseable or the second starting with what no statement starts with; a
 cut in a class body must be at that body's indentation, which the caller
-checks on the first text's tree (`Halves.fits`). The parser's grammar is
-the same for any block's statements. The one thing that changes how the
-parser reads what follows it, `from __future__ import barry_as_FLUFL`
-(the `<>` operator), is not split around.
+checks on the first text's tree and lines (`Halves.fits`). The parser's
+grammar is the same for any block's statements. The one thing that changes
+how the parser reads what follows it, `from __future__ import
+barry_as_FLUFL` (the `<>` operator), is not split around.
 """
 
 from __future__ import annotations
@@ -43,18 +43,17 @@ class Halves:
     second: str  # the rest, after blank lines (and `class _:`, cut in a class)
     indent: str  # the indentation of the line cut at: empty at the top level
 
-    def fits(self, first_tree: ast.Module) -> bool:
+    def fits(self, first_tree: ast.Module, first_lines: list[str]) -> bool:
         """The cut is between two statements of one block, given the first
-        text's tree: at the top level, or at the indentation of the body
-        of the top-level class the first text ends in."""
+        text's tree and lines: at the top level, or at the indentation of
+        the body of the top-level class the first text ends in."""
         if not self.indent:
             return True
         last = first_tree.body[-1] if first_tree.body else None
         if not isinstance(last, ast.ClassDef):
             return False
         body = last.body[-1]
-        lines = self.first.split("\n")
-        return 1 <= body.lineno <= len(lines) and lines[body.lineno - 1].startswith(self.indent) and \
+        return 1 <= body.lineno <= len(first_lines) and first_lines[body.lineno - 1].startswith(self.indent) and \
             body.col_offset == len(self.indent.encode())
 
 
