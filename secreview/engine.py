@@ -45,6 +45,9 @@ class ReviewError(Exception):
     """The review as a whole could not run (bad configuration, unknown rule)."""
 
 
+TOO_DEEP = "nesting too deep to analyse (recursion limit reached)"
+
+
 class RuleFailure(Exception):
     """One or more rules raised on one file; `findings` holds what the
     other rules found."""
@@ -207,14 +210,16 @@ def _without_cycle_collector() -> Iterator[None]:
 
 def review_file(source: SourceFile, rules: list[Rule], config: Config,
                 taint: TaintSetup | None = None, helped: "Callable[[], HelpedRules | None] | None" = None,
-                prepared: "Prepared | None" = None) -> FileResult:
+                prepared: "Prepared | None" = None, later: "Settling | None" = None) -> FileResult:
     """Review one file. `helped`, if given, returns what the rules found in
     it as a helper process worked it out (None if it did not): called once
     the taint facts are extracted here, and used only if made from the same
-    text. `prepared`: a file already read and parsed (by `_prepared`),
-    used if it is this one."""
+    text. With `later` too, it is called only when `later` settles: the
+    result comes back with its taint facts but without its findings.
+    `prepared`: a file already read and parsed (by `_prepared`), used if it
+    is this one."""
     with _without_cycle_collector():
-        return _review_file(source, rules, config, taint, helped, prepared)
+        return _review_file(source, rules, config, taint, helped, prepared, later)
 
 
 @dataclass
@@ -271,7 +276,7 @@ def keep_last_file(keep: bool = True) -> None:
 
 def _review_file(source: SourceFile, rules: list[Rule], config: Config,
                  taint: TaintSetup | None = None, helped: "Callable[[], HelpedRules | None] | None" = None,
-                 prepared: "Prepared | None" = None) -> FileResult:
+                 prepared: "Prepared | None" = None, later: "Settling | None" = None) -> FileResult:
     result = FileResult(source.path)
     _LastFile.held.clear()
     try:
@@ -293,6 +298,11 @@ def _review_file(source: SourceFile, rules: list[Rule], config: Config,
                 taint_failure, too_deep = _take_facts(result, ctx, source, taint), False
             except RecursionError:
                 too_deep = True
+            if later is not None and not too_deep:
+                later.wait_for(result, functools.partial(
+                    _rules_settled, result, helped, _digest(text), text, source, rules, config, taint_failure,
+                    _with_facts_only(result, ctx)))
+                return result
             done = helped()
             if done is not None and done.digest == _digest(text):
                 if done.too_deep:
@@ -306,11 +316,7 @@ def _review_file(source: SourceFile, rules: list[Rule], config: Config,
             result.findings, rule_failure = _run_rules(ctx, rules, config)
             if taint is not None and (needs_facts or result.findings):
                 taint_failure = _take_facts(result, ctx, source, taint)
-        result.functions = ctx.function_count  # from the index when a rule or the taint pass built it
-        by_line = _file_suppressions(module)
-        if by_line and result.taint is not None and any(
-                site.attr is None for f in result.taint.functions for site, _ in f.sinks):
-            result.suppressions = by_line  # for flows found later, once the project is solved
+        by_line = _with_facts_only(result, ctx)
         failures = [failure for failure in (rule_failure, taint_failure) if failure]
         if failures:
             result.error = FileError(source.path, "; ".join(failures))
@@ -318,16 +324,61 @@ def _review_file(source: SourceFile, rules: list[Rule], config: Config,
         result.error = FileError(source.path, exc.reason)
         return result
     except RecursionError:
-        result.error = FileError(source.path, "nesting too deep to analyse (recursion limit reached)")
+        result.error = FileError(source.path, TOO_DEEP)
         result.taint = None  # facts of a file that is reported as not analysed would be partial
         return result
     if by_line:
         _suppress(by_line, result.findings, rules)
-    result.lines = len(module.lines)
+    return result
+
+
+def _with_facts_only(result: FileResult, ctx: FileContext) -> dict[int, Suppression]:
+    """`result` completed but for the rules' findings, and what they decide:
+    the failure of a rule (the result's error) and which findings a comment
+    suppresses. The file's suppression comments by line."""
+    result.functions = ctx.function_count  # from the index when a rule or the taint pass built it
+    by_line = _file_suppressions(ctx.module)
+    if by_line and result.taint is not None and any(
+            site.attr is None for f in result.taint.functions for site, _ in f.sinks):
+        result.suppressions = by_line  # for flows found later, once the project is solved
+    result.lines = len(ctx.module.lines)
     if result.taint is not None:
         result.has_taint = True
         result.dead = result.taint.dead
-    return result
+    return by_line
+
+
+def _rules_settled(result: FileResult, helped: Callable[[], "HelpedRules | None"], digest: bytes, text: str,
+                   source: SourceFile, rules: list[Rule], config: Config, taint_failure: str | None,
+                   by_line: dict[int, Suppression]) -> bool:
+    """`result` (`_with_facts_only`'s) completed with the rules' findings:
+    the helper's, else (it died, or read another text) from the rules run
+    here on the text the facts were extracted from, parsed again. As
+    `_review_file` would have made it; True when that means the file was
+    not analysed after all (a rule reached the recursion limit), and its
+    taint facts are dropped."""
+    done = helped()
+    try:
+        if done is not None and done.digest == digest:
+            if done.too_deep:
+                raise RecursionError("maximum recursion depth exceeded (in the helper process)")
+            findings, rule_failure = done.findings, done.failure
+        else:
+            ctx = FileContext(parse_source(text, source.path), is_test=is_test_path(source.path))
+            findings, rule_failure = _run_rules(ctx, rules, config)
+    except RecursionError:
+        result.error = FileError(source.path, TOO_DEEP)
+        result.findings, result.taint, result.has_taint, result.dead = [], None, False, []
+        result.functions = result.lines = 0
+        result.suppressions = None
+        return True
+    result.findings = findings
+    failures = [failure for failure in (rule_failure, taint_failure) if failure]
+    if failures:
+        result.error = FileError(source.path, "; ".join(failures))
+    if by_line:
+        _suppress(by_line, result.findings, rules)
+    return False
 
 
 def _take_facts(result: FileResult, ctx: FileContext, source: SourceFile, taint: TaintSetup) -> str | None:
@@ -415,7 +466,6 @@ def review(
                                        f"({found.excluded} excluded by configuration)"
                                        if found.excluded else "no Python files to review under this path"))
     findings: list[Finding] = []
-    with_facts: list[tuple[SourceFile, str | None, FileResult]] = []
     dead: dict[str, list[tuple[int, int]]] = {}
     file_suppressions: dict[str, dict[int, Suppression]] = {}
     hits_before = cache.hits if cache is not None else 0
@@ -424,11 +474,20 @@ def review(
         from secreview.cache import review_fingerprint
 
         review_key = review_fingerprint(config, taint)
-    results = _cached_or_fresh(found.files, config, taint, executor or LocalExecutor(jobs), cache, review_key)
-    for done, (key, result) in enumerate(results, start=1):
-        source = found.files[done - 1]
-        if progress is not None:
-            progress(done, total, source.path)
+    settling = Settling()
+    try:
+        results = list(_reviewed(found.files, config, taint, executor or LocalExecutor(jobs), cache, review_key,
+                                 settling, progress))
+        # The taint step needs only the files' facts: it runs while the
+        # rules' findings of a changed file may still be worked out.
+        with_facts = [(source, key, result) for source, key, result in results if result.has_taint]
+        solved, failed = _solve_or_fail(with_facts, rules, config, taint, cache, review_key)
+        if settling.settle():  # a file is not analysed after all: the step again, without its facts
+            with_facts = [(source, key, result) for source, key, result in with_facts if result.has_taint]
+            solved, failed = _solve_or_fail(with_facts, rules, config, taint, cache, review_key)
+    finally:
+        settling.close()
+    for source, key, result in results:
         if result.error is not None:
             report.errors.append(result.error)
         else:
@@ -438,20 +497,21 @@ def review(
             stats.files_fallback_parser += int(result.used_fallback)
             stats.test_files += int(result.is_test)
         findings.extend(result.findings)
-        if result.has_taint:
-            with_facts.append((source, key, result))
         if result.dead:
             dead[result.path] = result.dead
         if result.suppressions:
             file_suppressions[result.path] = result.suppressions
-    try:
-        solved = _solve(with_facts, rules, config, taint, cache, review_key)
-        flows, covered = _flow_findings(solved, rules, file_suppressions, stats)
-    except Exception as exc:  # a defect in the engine must not end the review, nor pass as clean
-        flows, covered = [], set()
+    flows: list[Finding] = []
+    covered: set[tuple[str, int, str]] = set()
+    if solved is not None:
+        try:
+            flows, covered = _flow_findings(solved, rules, file_suppressions, stats)
+        except Exception as exc:  # a defect in the engine must not end the review, nor pass as clean
+            failed = exc
+    if failed is not None:
         report.errors.append(FileError(
             ", ".join(targets or ["."]),
-            f"internal error in the project-wide taint analysis ({type(exc).__name__}: {exc}); the rules' "
+            f"internal error in the project-wide taint analysis ({type(failed).__name__}: {failed}); the rules' "
             "findings are reported but flows between files are not (please report this)"))
     findings = _merge_flows(_outside_dead_code(findings, dead), flows, covered, rule_by_id)
     number_repeats(findings)  # the identity includes the path
@@ -475,6 +535,30 @@ def review(
     stats.seconds = time.perf_counter() - started
     report.stats = stats
     return report
+
+
+def _reviewed(files: list[SourceFile], config: Config, taint: TaintSetup, executor: Executor,
+              cache: "ResultCache | None", review_key: str | None, settling: Settling,
+              progress: ProgressCallback | None) -> Iterator[tuple[SourceFile, str | None, FileResult]]:
+    """Each file, its cache key and its result (which `settling` may yet
+    complete), in order, with the progress told as each comes."""
+    for done, (key, result) in enumerate(_cached_or_fresh(files, config, taint, executor, cache, review_key,
+                                                           settling), start=1):
+        source = files[done - 1]
+        if progress is not None:
+            progress(done, len(files), source.path)
+        yield source, key, result
+
+
+def _solve_or_fail(with_facts: list[tuple[SourceFile, str | None, FileResult]], rules: list[Rule], config: Config,
+                   taint: TaintSetup, cache: "ResultCache | None", review_key: str | None,
+                   ) -> tuple[TaintResult | None, Exception | None]:
+    """`_solve`'s result, or the exception it raised (a defect in the engine
+    must not end the review, nor pass as clean)."""
+    try:
+        return _solve(with_facts, rules, config, taint, cache, review_key), None
+    except Exception as exc:  # noqa: BLE001 - reported by the review as an error
+        return None, exc
 
 
 # Below this many files, worker processes cost more than they save.
@@ -501,15 +585,20 @@ class LocalExecutor:
     jobs: int | None = None
 
     def review_files(self, files: list[SourceFile], config: Config, taint: TaintSetup,
-                     meanwhile: Callable[[], None] | None = None) -> Iterator[FileResult]:
+                     meanwhile: Callable[[], None] | None = None,
+                     settling: Settling | None = None) -> Iterator[FileResult]:
         """As `Executor.review_files`. `meanwhile`: work of the review's own
         that may run while another process works on the files (it is called
-        only then)."""
+        only then). `settling`: results may come back without their rules'
+        findings, completed when it settles (which the caller must see to)."""
         jobs = self.jobs if self.jobs is not None else (os.cpu_count() or 1)
         if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
             rules = select_rules(config)
             prepared = _prepared(files, config) if jobs > 1 else None
             helper = RulesHelper.start(files, config, rules, prepared) if jobs > 1 else None
+            later = settling if helper is not None else None
+            if later is not None:
+                later.stops(helper)  # type: ignore[arg-type]
             try:
                 if helper is not None and meanwhile is not None:
                     meanwhile()
@@ -517,9 +606,9 @@ class LocalExecutor:
                     halved = _in_halves(source, rules, config) if jobs > 1 else None
                     yield halved if halved is not None else review_file(
                         source, rules, config, taint,
-                        None if helper is None else functools.partial(helper.findings, index), prepared)
+                        None if helper is None else functools.partial(helper.findings, index), prepared, later)
             finally:
-                if helper is not None:
+                if helper is not None and later is None:
                     helper.stop()
             return
         yield from in_order(_pool_batches(files, config, taint, jobs))
@@ -597,6 +686,67 @@ def _clean_half(text: str, path: str, rules: list[Rule], config: Config,
         except RecursionError:
             return None
         return None if findings or failure else ctx.function_count
+
+
+class Settling:
+    """Results handed back before their rules' findings are in.
+
+    After a one-file edit, the edited file's review is two halves of about
+    the same cost: a helper process runs the rules (`RulesHelper`), this one
+    extracts the taint facts. The facts are what the project-wide taint
+    step needs, so the review goes on to it at once, and waits for the
+    rules' findings only then (`settle`): on Nova's largest module, the
+    helper's half ended after this one's, and the taint step was waiting
+    on it.
+
+    A rule that reaches the recursion limit in the helper makes the file
+    not analysed after all, its facts dropped (as in one process): `settle`
+    says so, and the review takes the taint step again without them."""
+
+    def __init__(self) -> None:
+        self._waiting: list[tuple[FileResult, Callable[[], bool]]] = []
+        self._then: dict[int, list[Callable[[], None]]] = {}
+        self._helpers: list[RulesHelper] = []
+
+    def wait_for(self, result: FileResult, finish: Callable[[], bool]) -> None:
+        """`finish` completes `result` when the review settles; it returns
+        whether the result's taint facts were dropped."""
+        self._waiting.append((result, finish))
+        self._then[id(result)] = []
+
+    def waits_for(self, result: FileResult) -> bool:
+        return id(result) in self._then
+
+    def then(self, result: FileResult, action: Callable[[], None]) -> None:
+        """Run `action` once `result` (one this waits for) is complete."""
+        self._then[id(result)].append(action)
+
+    def stops(self, helper: "RulesHelper") -> None:
+        """End `helper` when the review is settled (or given up)."""
+        self._helpers.append(helper)
+
+    def settle(self) -> bool:
+        """Every result completed, in the order given, then the helpers
+        ended; True when any result's taint facts were dropped."""
+        dropped = False
+        try:
+            with _without_cycle_collector():
+                while self._waiting:
+                    result, finish = self._waiting.pop(0)
+                    dropped |= finish()
+                    for action in self._then.pop(id(result)):
+                        action()
+        finally:
+            self.close()
+        return dropped
+
+    def close(self) -> None:
+        """The helpers ended and reaped (what was not settled is given up)."""
+        self._waiting.clear()
+        self._then.clear()
+        helpers, self._helpers = self._helpers, []
+        for helper in helpers:
+            helper.stop()
 
 
 class RulesHelper:
@@ -1035,23 +1185,26 @@ def _size(path: str) -> int:
 
 
 def _cached_or_fresh(files: list[SourceFile], config: Config, taint: TaintSetup, executor: Executor,
-                     cache: "ResultCache | None", review_key: str | None = None,
+                     cache: "ResultCache | None", review_key: str | None = None, settling: Settling | None = None,
                      ) -> Iterator[tuple[str | None, FileResult]]:
     """Each file's cache key and result, in the order of `files`: from
     `cache` when it holds it (without its taint facts), else computed by
-    `executor` (and staged in the cache)."""
+    `executor` (and staged in the cache, once complete: see `settling`,
+    passed to a `LocalExecutor`)."""
+    local = isinstance(executor, LocalExecutor)
     if cache is None or not cache.active or review_key is None:
-        for result in executor.review_files(files, config, taint):
-            yield None, result
+        yield from ((None, result) for result in (
+            executor.review_files(files, config, taint, settling=settling) if local  # type: ignore[call-arg]
+            else executor.review_files(files, config, taint)))
         return
     keys = _keys(files, config, taint, review_key, cache)
     stored = cache.get_many(k for k in keys if k is not None)
     todo = [s for s, k in zip(files, keys) if k not in stored]
-    if isinstance(executor, LocalExecutor):
+    if local:
         # While another process works on the changed files, read the taint
         # solver's state: resuming it is the review's next step.
-        fresh = executor.review_files(todo, config, taint, meanwhile=functools.partial(
-            _read_state_ahead, cache, review_key, config.include_tests))
+        fresh = executor.review_files(todo, config, taint, meanwhile=functools.partial(  # type: ignore[call-arg]
+            _read_state_ahead, cache, review_key, config.include_tests), settling=settling)
     else:
         fresh = executor.review_files(todo, config, taint)
     for key in keys:
@@ -1060,7 +1213,10 @@ def _cached_or_fresh(files: list[SourceFile], config: Config, taint: TaintSetup,
             continue
         result = next(fresh)
         if key is not None:
-            cache.stage(key, result)
+            if settling is not None and settling.waits_for(result):
+                settling.then(result, functools.partial(cache.stage, key, result))
+            else:
+                cache.stage(key, result)
         yield key, result
 
 

@@ -665,6 +665,144 @@ def test_a_file_too_deep_for_the_helper_is_reported_as_too_deep(tmp_path: Path, 
     assert (result.findings, result.taint, rules_run_here) == ([], None, [])
 
 
+def _json(folder: Path, jobs: int) -> str:
+    return render(review([str(folder)], Config(), root=str(folder), jobs=jobs), "json")
+
+
+def _helper_target(monkeypatch: pytest.MonkeyPatch, target: Callable[..., None]) -> list[int]:
+    """Helpers started with `target` from now on; their process ids."""
+    pids: list[int] = []
+    start = engine_module.RulesHelper.start
+
+    def started(cls: Any, files: Any, config: Any, rules: Any, prepared: Any = None) -> Any:
+        helper = start(files, config, rules, prepared, target=target)
+        pids.append(helper._pid if helper is not None else 0)
+        return helper
+
+    monkeypatch.setattr(engine_module.RulesHelper, "start", classmethod(started))
+    return pids
+
+
+def test_the_taint_step_does_not_wait_for_the_helper_s_findings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules_run_here: list[str]) -> None:
+    """With a helper, the review takes the project-wide taint step on the
+    facts alone, and waits for the rules' findings only then: here the
+    helper starts on the rules once the step has begun (else, after 20 s,
+    it gives up and the rules run here)."""
+    folder = multi_file_project(tmp_path / "project")
+    alone = _json(folder, 1)
+    solving = tmp_path / "solving"
+    solve = engine_module._solve
+
+    def noted(*args: Any) -> Any:
+        solving.touch()
+        return solve(*args)
+
+    def after_the_step(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
+        deadline = time.monotonic() + 20
+        while not solving.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if solving.exists():
+            engine_module._helper_main(pipe, files, config, rules, prepared)
+
+    monkeypatch.setattr(engine_module, "_solve", noted)
+    pids = _helper_target(monkeypatch, after_the_step)
+    rules_run_here.clear()
+    helped = _run_with_deadline(lambda: _json(folder, 2))
+    assert without_seconds(helped) == without_seconds(alone)
+    assert len(pids) == 1 and _gone(pids[0])
+    assert rules_run_here == []  # every file's rules ran in the helper
+    assert {f["rule"] for f in json.loads(helped)["findings"]} == {"py.shell-injection", "py.weak-hash"}
+
+
+def test_a_file_too_deep_for_the_helper_is_left_out_of_the_taint_step_taken_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules_run_here: list[str]) -> None:
+    """The helper meets the recursion limit in the file whose facts make the
+    review's one flow, after the taint step used them: the file is not
+    analysed, its flow goes (the shell call is reported for its parameter
+    alone), and the report is the one process's (where the rules meet the
+    limit first)."""
+    folder = multi_file_project(tmp_path / "project")
+    app = folder / "app.py"
+
+    def shell_call(report: str) -> list[tuple[str, int, str]]:
+        return [(f["path"], f["line"], f["confidence"]) for f in json.loads(report)["findings"]
+                if f["rule"] == "py.shell-injection"]
+
+    assert shell_call(_json(folder, 2)) == [("tools.py", 5, "high")]  # the flow from app.py
+    run = engine_module._run_rules
+
+    def too_deep_in_app(ctx: Any, rules: Any, config: Any) -> Any:
+        if ctx.path == "app.py":
+            raise RecursionError("maximum recursion depth exceeded")
+        return run(ctx, rules, config)
+
+    monkeypatch.setattr(engine_module, "_run_rules", too_deep_in_app)
+    alone = _json(folder, 1)
+    text = app.read_text()
+
+    def too_deep(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
+        for index, source in files:
+            if source.path == "app.py":
+                pipe.send((index, engine_module.HelpedRules(engine_module._digest(text), too_deep=True)))
+            else:
+                pipe.send((index, engine_module._helped_rules(source, config, rules, prepared)))
+
+    solves: list[int] = []
+    solve = engine_module._solve
+    monkeypatch.setattr(engine_module, "_solve", lambda with_facts, *args: solves.append(len(with_facts)) or solve(
+        with_facts, *args))
+    pids = _helper_target(monkeypatch, too_deep)
+    helped = _run_with_deadline(lambda: _json(folder, 2))
+    assert without_seconds(helped) == without_seconds(alone)
+    report = json.loads(helped)
+    assert shell_call(helped) == [("tools.py", 5, "medium")]
+    assert {"path": "app.py", "reason": engine_module.TOO_DEEP} in [
+        {"path": e["path"], "reason": e["reason"]} for e in report["errors"]]
+    assert solves[1] == solves[0] - 1 and len(solves) == 2  # again, without app.py's facts
+    assert len(pids) == 1 and _gone(pids[0])
+
+
+def test_a_review_given_up_before_it_settles_ends_its_helper(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules_run_here: list[str]) -> None:
+    folder = multi_file_project(tmp_path / "project")
+
+    def slow(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
+        time.sleep(60)
+
+    pids = _helper_target(monkeypatch, slow)
+
+    def stop(done: int, total: int, path: str) -> None:
+        if done == 3:
+            raise KeyboardInterrupt
+
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        review([str(folder)], Config(), root=str(folder), jobs=2, progress=stop)
+    assert time.monotonic() - started < 30
+    assert len(pids) == 1 and _gone(pids[0])
+
+
+def test_a_settled_result_is_cached_with_its_findings(tmp_path: Path, rules_run_here: list[str]) -> None:
+    """Cached once the helper's findings are in: the next review reads the
+    findings, and does not analyse the files again."""
+    from secreview.cache import ResultCache
+
+    folder = multi_file_project(tmp_path / "project")
+    alone = _json(folder, 1)
+    first = review([str(folder)], Config(), root=str(folder), jobs=2, cache=ResultCache(str(tmp_path / "cache")))
+    assert first.stats.files_cached == 0
+    cache = ResultCache(str(tmp_path / "cache"))
+    again = review([str(folder)], Config(), root=str(folder), jobs=2, cache=cache)
+    assert again.stats.files_cached == len(again.files) == 7  # the broken file's error too
+    for report in (first, again):
+        data = json.loads(render(report, "json"))
+        expected = json.loads(alone)
+        for each in (data, expected):
+            del each["stats"]
+        assert data == expected
+
+
 def test_no_helper_for_test_code_or_without_fork(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     tests = _files(tmp_path, ["tests/test_a.py", "test_b.py"])
     assert engine_module.RulesHelper.start(tests, Config(), []) is None
