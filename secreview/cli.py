@@ -174,6 +174,9 @@ def main() -> None:
 @click.option("--show-suppressed", is_flag=True, help="List findings silenced by inline comments.")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None,
               help="Largest file to analyse, in bytes [default: 2 MiB].")
+@click.option("--file-time-limit", type=click.FloatRange(min=0, max=1e9), default=None, metavar="SECONDS",
+              help="Stop analysing a file after this long and report it as not analysed (0: no limit) "
+                   "[default: 120].")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
               help="pyproject.toml to read [tool.secreview] from (default: the nearest one).")
 @click.option("--root", type=click.Path(exists=True, file_okay=False),
@@ -210,7 +213,7 @@ def main() -> None:
 def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
                    exclude: tuple[str, ...], disable: tuple[str, ...], severities: tuple[str, ...],
                    include_tests: bool | None, show_suppressed: bool, max_file_size: int | None,
-                   config_path: str | None, root: str | None, jobs: int | None, executor: str,
+                   file_time_limit: float | None, config_path: str | None, root: str | None, jobs: int | None, executor: str,
                    ray_address: str | None, cache_dir: str | None,
                    no_cache: bool, diff_base: str | None,
                    tracked_only: bool, diff_file: str | None, baseline_path: str | None, quiet: bool,
@@ -238,6 +241,7 @@ def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on
         severity_overrides=_parse_severity_overrides(severities),
         include_tests=include_tests,
         max_file_size=max_file_size,
+        file_time_limit=file_time_limit,
     )
     baseline = _load_baseline(baseline_path) if baseline_path else None
     llm_run = llm_settings(llm, ray_address=ray_address, remote=executor == "ray")

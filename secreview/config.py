@@ -8,6 +8,8 @@ disable = ["py.weak-hash"]              # rule ids not to run
 fail-on = "medium"                      # exit 1 only for findings at or above this severity
 include-tests = false                   # report harmless-in-tests weaknesses in test code too
 max-file-size = 2097152                 # bytes; larger files are reported as not analysed
+file-time-limit = 120                   # seconds per file; a file that takes longer is reported
+                                        # as not analysed (0: no limit)
 [tool.secreview.severity]               # severity overrides per rule
 "py.tls-verification-disabled" = "medium"
 ```
@@ -22,6 +24,7 @@ from typing import Any
 
 from secreview.model import Severity
 from secreview.python.source import DEFAULT_MAX_FILE_SIZE
+from secreview.timelimit import DEFAULT_SECONDS
 
 
 class ConfigError(Exception):
@@ -36,6 +39,8 @@ class Config:
     severity_overrides: dict[str, Severity] = field(default_factory=dict)
     include_tests: bool = False
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    # Seconds one file's analysis may take (0: no limit); see secreview.timelimit.
+    file_time_limit: float = DEFAULT_SECONDS
     # Extra taint model files (absolute paths; relative ones in pyproject.toml
     # are taken from the directory of that file).
     models: tuple[str, ...] = ()
@@ -57,7 +62,8 @@ class Config:
         return replace(self, **changes)
 
 
-_KNOWN_KEYS = {"exclude", "disable", "fail-on", "include-tests", "max-file-size", "models", "severity"}
+_KNOWN_KEYS = {"exclude", "disable", "fail-on", "include-tests", "max-file-size", "file-time-limit", "models",
+               "severity"}
 
 
 def find_pyproject(start: str) -> str | None:
@@ -109,6 +115,7 @@ def load_config(path: str | None) -> Config:
         },
         include_tests=_bool(path, table, "include-tests"),
         max_file_size=_int(path, table, "max-file-size", DEFAULT_MAX_FILE_SIZE),
+        file_time_limit=_seconds(path, table, "file-time-limit", DEFAULT_SECONDS),
         models=tuple(os.path.join(os.path.dirname(os.path.abspath(path)), m)
                      for m in _str_list(path, table, "models")),
         source=path,
@@ -141,6 +148,13 @@ def _int(path: str, table: dict[str, Any], key: str, default: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise ConfigError(f"{path}: `{key}` must be a positive whole number of bytes")
     return value
+
+
+def _seconds(path: str, table: dict[str, Any], key: str, default: float) -> float:
+    value = table.get(key, default)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < float("inf"):
+        raise ConfigError(f"{path}: `{key}` must be a number of seconds, 0 or more (0: no limit)")
+    return float(value)
 
 
 def _severity(path: str, key: str, value: Any) -> Severity:

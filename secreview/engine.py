@@ -31,6 +31,7 @@ from secreview.taint import (
 )
 from secreview.taint.solve import Declined, SolverState, StateDelta, TaintResult, resume, solve_with_state
 from secreview.targets.paths import SourceFile, discover, review_root
+from secreview.timelimit import TimeLimitExceeded, time_limit
 from secreview.triage.suppress import Suppression, find_suppression, may_hold_suppressions, suppressions
 from secreview.triage.testcode import is_test_path
 
@@ -74,6 +75,9 @@ class FileResult:
     dead: list[tuple[int, int]] = field(default_factory=list)
     # Suppression comments by line, kept only for files with taint sinks.
     suppressions: dict[int, Suppression] | None = None
+    # Stopped at the time limit (`error` says so): never cached, since the
+    # next review may have the time.
+    timed_out: bool = False
 
 
 def select_rules(config: Config) -> list[Rule]:
@@ -219,7 +223,19 @@ def review_file(source: SourceFile, rules: list[Rule], config: Config,
     `prepared`: a file already read and parsed (by `_prepared`), used if it
     is this one."""
     with _without_cycle_collector():
-        return _review_file(source, rules, config, taint, helped, prepared, later)
+        try:
+            with time_limit(config.file_time_limit):
+                return _review_file(source, rules, config, taint, helped, prepared, later)
+        except TimeLimitExceeded:
+            return _timed_out(source, config)
+
+
+def _timed_out(source: SourceFile, config: Config) -> FileResult:
+    """The result of a file whose analysis ran out of time: not analysed."""
+    from secreview.timelimit import message
+
+    return FileResult(source.path, error=FileError(source.path, message(config.file_time_limit)),
+                      is_test=is_test_path(source.path), timed_out=True)
 
 
 @dataclass
@@ -231,6 +247,7 @@ class HelpedRules:
     findings: list[Finding] = field(default_factory=list)
     failure: str | None = None  # a RuleFailure's message
     too_deep: bool = False  # the recursion limit was reached
+    timed_out: bool = False  # the time limit was reached
 
 
 def _digest(text: str) -> bytes:
@@ -305,6 +322,8 @@ def _review_file(source: SourceFile, rules: list[Rule], config: Config,
                 return result
             done = helped()
             if done is not None and done.digest == _digest(text):
+                if done.timed_out:
+                    raise TimeLimitExceeded()
                 if done.too_deep:
                     raise RecursionError("maximum recursion depth exceeded (in the helper process)")
                 result.findings, rule_failure = done.findings, done.failure
@@ -360,12 +379,20 @@ def _rules_settled(result: FileResult, helped: Callable[[], "HelpedRules | None"
     done = helped()
     try:
         if done is not None and done.digest == digest:
+            if done.timed_out:
+                raise TimeLimitExceeded()
             if done.too_deep:
                 raise RecursionError("maximum recursion depth exceeded (in the helper process)")
             findings, rule_failure = done.findings, done.failure
         else:
-            ctx = FileContext(parse_source(text, source.path), is_test=is_test_path(source.path))
-            findings, rule_failure = _run_rules(ctx, rules, config)
+            with time_limit(config.file_time_limit):
+                ctx = FileContext(parse_source(text, source.path), is_test=is_test_path(source.path))
+                findings, rule_failure = _run_rules(ctx, rules, config)
+    except TimeLimitExceeded:
+        timed_out = _timed_out(source, config)
+        for name in FileResult.__dataclass_fields__:
+            setattr(result, name, getattr(timed_out, name))
+        return True
     except RecursionError:
         result.error = FileError(source.path, TOO_DEEP)
         result.findings, result.taint, result.has_taint, result.dead = [], None, False, []
@@ -653,23 +680,37 @@ def _in_halves(source: SourceFile, rules: list[Rule], config: Config) -> FileRes
     first = second = None
     try:
         first = _clean_half(cut.first, source.path, wanted, config, cut)
-        second = pipe.recv() if first is not None else None
+        second = pipe.recv() if isinstance(first, int) else None
     except Exception:  # noqa: BLE001 - the other process is gone (killed, crashed) or garbled
         pass
     finally:
         _end(pid)
         pipe.close()
-    if first is None or not isinstance(second, int):
+    if TIMED_OUT in (first, second):  # the whole file would take longer still
+        return _timed_out(source, config)
+    if not isinstance(first, int) or not isinstance(second, int):
         return None
     return FileResult(source.path, functions=first + second, lines=len(source_lines(text)), is_test=True)
 
 
+TIMED_OUT = "timed out"  # what a half that ran out of time gives
+
+
 def _clean_half(text: str, path: str, rules: list[Rule], config: Config,
-                cut: "halves.Halves | None" = None) -> int | None:
+                cut: "halves.Halves | None" = None) -> int | str | None:
     """The functions in one half of a test file (`_in_halves`), if it
     parses as this interpreter's `ast` does (no fallback) and the rules
     find nothing in it, and (`cut`: the first half) it ends where the cut
-    may be made; else None."""
+    may be made; `TIMED_OUT` if the time limit ran out; else None."""
+    try:
+        with time_limit(config.file_time_limit):
+            return _clean_half_in_time(text, path, rules, config, cut)
+    except TimeLimitExceeded:
+        return TIMED_OUT
+
+
+def _clean_half_in_time(text: str, path: str, rules: list[Rule], config: Config,
+                        cut: "halves.Halves | None" = None) -> int | None:
     with _without_cycle_collector():
         try:
             tree = ast.parse(text, filename=path)
@@ -946,9 +987,12 @@ def _helped_rules(source: SourceFile, config: Config, rules: list[Rule],
         return None
     digest = _digest(text)
     try:
-        findings, failure = _run_rules(ctx, rules, config)
+        with time_limit(config.file_time_limit):
+            findings, failure = _run_rules(ctx, rules, config)
     except RecursionError:
         return HelpedRules(digest, too_deep=True)
+    except TimeLimitExceeded:
+        return HelpedRules(digest, timed_out=True)
     return HelpedRules(digest, findings, failure)
 
 
@@ -1214,10 +1258,15 @@ def _cached_or_fresh(files: list[SourceFile], config: Config, taint: TaintSetup,
         result = next(fresh)
         if key is not None:
             if settling is not None and settling.waits_for(result):
-                settling.then(result, functools.partial(cache.stage, key, result))
+                settling.then(result, functools.partial(_stage, cache, key, result))
             else:
-                cache.stage(key, result)
+                _stage(cache, key, result)
         yield key, result
+
+
+def _stage(cache: "ResultCache", key: str, result: FileResult) -> None:
+    if not result.timed_out:
+        cache.stage(key, result)
 
 
 def _bundled_models(cache: "ResultCache | None") -> Models | None:

@@ -125,8 +125,8 @@ def test_nearest_pyproject_with_a_secreview_table_wins(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("body", "message"), [
     ('[tool.secreview]\nexlude = ["x"]\n',
-     "unknown key(s) in [tool.secreview]: exlude (known: disable, exclude, fail-on, include-tests, "
-     "max-file-size, models, severity)"),
+     "unknown key(s) in [tool.secreview]: exlude (known: disable, exclude, fail-on, file-time-limit, "
+     "include-tests, max-file-size, models, severity)"),
     ('[tool.secreview]\nexclude = "migrations"\n', "`exclude` must be a list of strings"),
     ("[tool.secreview]\nexclude = [1]\n", "`exclude` must be a list of strings"),
     ('[tool.secreview]\ndisable = "py.weak-hash"\n', "`disable` must be a list of strings"),

@@ -254,6 +254,34 @@ def test_ray_as_completed_gives_each_failure_beside_the_results(local_ray: None)
     assert str(got[1]) == "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
 
 
+def _time_limit_in_a_worker(seconds: float) -> tuple[bool, str]:
+    """(runs in the main thread, how a block longer than `seconds` ended)
+    in the process this runs in."""
+    from secreview.timelimit import TimeLimitExceeded, time_limit
+
+    main = threading.current_thread() is threading.main_thread()
+    deadline = time.monotonic() + 30
+    try:
+        with time_limit(seconds):
+            while time.monotonic() < deadline:
+                pass
+    except TimeLimitExceeded:
+        return main, "stopped"
+    return main, "ran to its end"
+
+
+def test_a_ray_worker_runs_its_files_where_the_time_limit_holds(local_ray: None) -> None:
+    """The time limit on a file's analysis (secreview.timelimit) needs the
+    main thread; Ray's workers run their tasks there."""
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import this module
+    try:
+        started = time.monotonic()
+        assert ray_map(_time_limit_in_a_worker, [0.3, 0.3]) == [(True, "stopped")] * 2
+        assert time.monotonic() - started < 25
+    finally:
+        ray.cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+
+
 def test_the_executor_rejects_an_empty_batch() -> None:
     with pytest.raises(ValueError, match=r"^batch must be at least 1, not 0$"):
         RayExecutor(batch=0)
