@@ -182,7 +182,8 @@ def main() -> None:
 @click.option("--root", type=click.Path(exists=True, file_okay=False),
               help="Report paths relative to this folder (default: the current folder).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes for the per-file work (default: one per CPU).")
+              help="Worker processes for the per-file work (default: one per CPU this process may use: its "
+                   "CPU affinity, within a container's CPU quota).")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="Where the per-file work runs: worker processes here, or tasks on a Ray cluster "
                    "(the `ray` extra); the report is the same.")

@@ -21,6 +21,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
 from secreview.config import Config
+from secreview.cpus import available_cpus
 from secreview.model import FileError, Finding, Report, Stats
 from secreview.python.context import FileContext
 from secreview.python import halves
@@ -605,7 +606,8 @@ class Executor(Protocol):
 @dataclass
 class LocalExecutor:
     """This process, or a pool of `jobs` worker processes (default: one per
-    CPU) when there are enough files to repay starting them. With fewer
+    CPU it may use, `available_cpus`) when there are enough files to repay
+    starting them. With fewer
     files (after an edit) and two jobs or more, a `RulesHelper` shares the
     work of each of the project's own files with this process."""
 
@@ -618,7 +620,7 @@ class LocalExecutor:
         that may run while another process works on the files (it is called
         only then). `settling`: results may come back without their rules'
         findings, completed when it settles (which the caller must see to)."""
-        jobs = self.jobs if self.jobs is not None else (os.cpu_count() or 1)
+        jobs = self.jobs if self.jobs is not None else available_cpus()
         if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
             rules = select_rules(config)
             prepared = _prepared(files, config) if jobs > 1 else None
