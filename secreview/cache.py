@@ -35,6 +35,12 @@ tick of the file system's clock cannot go unseen. The bundled taint models
 are kept parsed too, by the engine's fingerprint (reading their TOML is most
 of loading them); a user's model files are read on every review.
 
+Nothing is kept for ever: a file's result that no review has read or
+written for `FORGET_RESULTS_DAYS` is dropped when the next review writes
+(each review notes the results it read in `file_uses`, on its first run of
+the day: `touch`), and the solver states and taint-step results are kept
+to the latest few.
+
 The cache never decides a review's outcome: it survives concurrent runs
 (SQLite in WAL mode, with a busy timeout), a killed run (transactions are
 atomic; an entry that cannot be read back is discarded and recomputed) and
@@ -75,6 +81,11 @@ KEEP_MODELS = 4  # parsed bundled models kept (one per secreview version in use)
 MAX_STEPS = 8  # changes stored on top of a solver state before it is stored whole again
 RACY_SECONDS = 2  # a file changed this recently is hashed again next time (see the module's docstring)
 FORGET_DIGESTS_DAYS = 30  # a remembered digest not written again for this long is dropped (then hashed again)
+# A file's result that no review has read or written for this long is
+# dropped: the old versions of edited files, and every result of an older
+# secreview (whose keys no longer match), would otherwise be kept for ever.
+FORGET_RESULTS_DAYS = 14
+DAY = 86400
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS files (key TEXT PRIMARY KEY, value BLOB NOT NULL, facts BLOB, used REAL NOT NULL)",
     "CREATE TABLE IF NOT EXISTS solutions (key TEXT PRIMARY KEY, value BLOB NOT NULL, used REAL NOT NULL)",
@@ -93,6 +104,12 @@ _TABLES = (
     # The bundled taint models, parsed, by the engine's fingerprint (which
     # covers their files): reading their TOML is most of loading them.
     "CREATE TABLE IF NOT EXISTS models (key TEXT PRIMARY KEY, value BLOB NOT NULL, used REAL NOT NULL)",
+    # When each file's result was last read or written. Apart from `files`:
+    # changing a column of a row rewrites all of it, facts included.
+    "CREATE TABLE IF NOT EXISTS file_uses (key TEXT PRIMARY KEY, used REAL NOT NULL) WITHOUT ROWID",
+    # The day a review (its key: the project, the settings, secreview) last
+    # noted the results it read in `file_uses`: once a day is enough.
+    "CREATE TABLE IF NOT EXISTS touches (scope TEXT PRIMARY KEY, day INTEGER NOT NULL)",
     "DROP TABLE IF EXISTS results",  # format 1
     "DROP TABLE IF EXISTS solver_states",  # a head and its value in one row
 )
@@ -215,6 +232,7 @@ class ResultCache:
         self._ahead: tuple[str, Any] | None = None  # (key, state) read ahead of `get_state`
         self._pending_digests: list[tuple[bytes, str, bytes, float]] = []
         self._pending_models: tuple[str, bytes, float] | None = None
+        self._pending_touch: tuple[str, int, list[str]] | None = None
         # Off for files that will not be there next time (a change review's
         # old side, in a temporary folder).
         self.remember_digests = True
@@ -226,6 +244,12 @@ class ResultCache:
                 self._db.execute(f"PRAGMA max_page_count={max(2, max_bytes // page)}")
             for statement in _TABLES:
                 self._db.execute(statement)
+            if self._db.execute("PRAGMA user_version").fetchone()[0] < 1:
+                # Results stored before their uses were noted: used now.
+                with self._db:
+                    self._db.execute("BEGIN IMMEDIATE")
+                    self._db.execute("INSERT OR IGNORE INTO file_uses SELECT key, ? FROM files", (time.time(),))
+                    self._db.execute("PRAGMA user_version = 1")
         except (OSError, sqlite3.Error) as exc:
             self._fail("cannot be opened", exc)
 
@@ -242,6 +266,22 @@ class ResultCache:
         self.hits += len(found)
         self.misses += len(wanted) - len(found)
         return found
+
+    def touch(self, scope: str, keys: Iterable[str]) -> None:
+        """Note that the review `scope` read the results under `keys`, so
+        they are kept (`flush` drops results unused for
+        `FORGET_RESULTS_DAYS`); written on the first review of the day of
+        each scope only."""
+        if self._db is None:
+            return
+        day = int(time.time() // DAY)
+        try:
+            noted = self._db.execute("SELECT day FROM touches WHERE scope = ?", (scope,)).fetchone()
+        except sqlite3.Error as exc:
+            self._fail("cannot be read", exc)
+            return
+        if noted is None or noted[0] != day:
+            self._pending_touch = (scope, day, list(keys))
 
     def known_digests(self, paths: list[str]) -> dict[str, tuple[str, bytes]]:
         """The remembered (stat signature, content digest) of each of
@@ -435,12 +475,20 @@ class ResultCache:
         state, self._pending_state = self._pending_state, None
         digests, self._pending_digests = self._pending_digests, []
         models, self._pending_models = self._pending_models, None
-        if self._db is None or not (rows or solution or state or digests or models):
+        touch, self._pending_touch = self._pending_touch, None
+        if self._db is None or not (rows or solution or state or digests or models or touch):
             return
+        now = time.time()
         try:
             with self._db:
                 self._db.execute("BEGIN IMMEDIATE")  # the write lock now: the state's steps are read first
                 self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
+                self._db.executemany("INSERT OR REPLACE INTO file_uses VALUES (?, ?)", [(row[0], now) for row in rows])
+                if touch is not None:
+                    scope, day, keys = touch
+                    self._db.executemany("INSERT OR REPLACE INTO file_uses VALUES (?, ?)", [(k, now) for k in keys])
+                    self._db.execute("INSERT OR REPLACE INTO touches VALUES (?, ?)", (scope, day))
+                self._forget_unused(now)
                 if solution is not None:
                     self._db.execute("INSERT OR REPLACE INTO solutions VALUES (?, ?, ?)", solution)
                     # One per state of a project's code: keep the latest few.
@@ -456,6 +504,14 @@ class ResultCache:
                                      (time.time() - FORGET_DIGESTS_DAYS * 86400,))
         except sqlite3.Error as exc:
             self._fail("cannot be written", exc)
+
+    def _forget_unused(self, now: float) -> None:
+        """Drop the results no review has used for `FORGET_RESULTS_DAYS`."""
+        assert self._db is not None
+        cutoff = now - FORGET_RESULTS_DAYS * DAY
+        self._db.execute("DELETE FROM files WHERE key IN (SELECT key FROM file_uses WHERE used < ?)", (cutoff,))
+        self._db.execute("DELETE FROM file_uses WHERE used < ?", (cutoff,))
+        self._db.execute("DELETE FROM touches WHERE day < ?", (int(cutoff // DAY),))
 
     def _write_state(self, key: str, base: tuple[str, int] | None, value: bytes) -> None:
         assert self._db is not None

@@ -1245,6 +1245,7 @@ def _cached_or_fresh(files: list[SourceFile], config: Config, taint: TaintSetup,
         return
     keys = _keys(files, config, taint, review_key, cache)
     stored = cache.get_many(k for k in keys if k is not None)
+    cache.touch(review_key, stored)  # kept while reviews read them
     todo = [s for s, k in zip(files, keys) if k not in stored]
     if local:
         # While another process works on the changed files, read the taint

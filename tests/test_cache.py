@@ -353,3 +353,90 @@ def test_cli_cache_options(tree: Path, tmp_path: Path) -> None:
     warned = run_process("review", "-f", "json", "--cache-dir", str(blocked / "sub"), str(tree), cwd=tree)
     assert warned.exit_code == 1 and warned.json()["findings"] == first.json()["findings"]
     assert warned.stderr.startswith("secreview: warning: the result cache ") and "went on without it" in warned.stderr
+
+
+def _stored(folder: Path) -> set[str]:
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        return {key for (key,) in db.execute("SELECT key FROM files")}
+
+
+def _uses(folder: Path) -> dict[str, float]:
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        return dict(db.execute("SELECT key, used FROM file_uses").fetchall())
+
+
+def _age(folder: Path, days: int) -> None:
+    """Every use of the cache moved `days` into the past."""
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        db.execute("UPDATE file_uses SET used = used - ?", (days * 86400,))
+        db.execute("UPDATE touches SET day = day - ?", (days,))
+
+
+def test_results_no_review_reads_for_two_weeks_are_dropped(tree: Path, tmp_path: Path) -> None:
+    """The old version of an edited file is read by no review: dropped once
+    unused for `FORGET_RESULTS_DAYS`, while what the project is now stays."""
+    folder = tmp_path / "c"
+    run_review(tree, ResultCache(str(folder)))
+    before = _stored(folder)
+    write(tree, "app/jobs.py", SAFE_JOBS)
+    run_review(tree, ResultCache(str(folder)))
+    both = _stored(folder)
+    assert len(before) == 6 and len(both) == 7
+    _age(folder, cache_module.FORGET_RESULTS_DAYS - 1)
+    assert run_review(tree, ResultCache(str(folder))).stats.files_cached == 6
+    assert _stored(folder) == both  # not yet
+    _age(folder, 2)  # the review above noted its reads as of today: only the old version is this old
+    cache = ResultCache(str(folder))
+    again = run_review(tree, cache)
+    assert again.stats.files_cached == 6 and cache.misses == 0
+    after = _stored(folder)
+    assert len(after) == 6 and after < both and (both - after) < before  # the old app/jobs.py only
+    assert set(_uses(folder)) == after
+    assert outcome(again) == outcome(run_review(tree, None))
+
+
+def test_a_review_notes_its_reads_once_a_day(tree: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    run_review(tree, ResultCache(str(folder)))
+    _age(folder, 1)
+    written: list[list[str]] = []
+    for _ in range(2):
+        cache = ResultCache(str(folder))
+        assert cache._db is not None
+        written.append([])
+        cache._db.set_trace_callback(lambda statement: written[-1].append(statement.split(" VALUES")[0])
+                                     if statement.startswith(("INSERT", "UPDATE", "DELETE", "BEGIN")) else None)
+        assert run_review(tree, cache).stats.files_cached == 6
+    first, second = written
+    assert first.count("INSERT OR REPLACE INTO file_uses") == 6
+    assert first.count("INSERT OR REPLACE INTO touches") == 1
+    assert second == []  # the second review of the day writes nothing
+    assert all(used > time.time() - 600 for used in _uses(folder).values())
+
+
+def test_each_project_notes_its_own_reads(tree: Path, tmp_path: Path) -> None:
+    """Two projects in one cache: the first review of the day of one does
+    not count for the other."""
+    other = tmp_path / "other"
+    write(other, "tools/hash.py", WEAK + "\n# another project\n")
+    folder = tmp_path / "c"
+    for root in (tree, other):
+        run_review(root, ResultCache(str(folder)))
+    _age(folder, 1)
+    for root in (tree, other):  # the day's first review of each
+        assert run_review(root, ResultCache(str(folder))).stats.files_cached in (6, 1)
+    uses = _uses(folder)
+    assert len(uses) == len(_stored(folder)) == 7
+    assert all(used > time.time() - 600 for used in uses.values())
+
+
+def test_results_stored_before_their_uses_were_noted_count_as_used_now(tree: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    run_review(tree, ResultCache(str(folder)))
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        db.execute("DELETE FROM file_uses")
+        db.execute("PRAGMA user_version = 0")
+    ResultCache(str(folder)).close()
+    uses = _uses(folder)
+    assert set(uses) == _stored(folder) and len(uses) == 6
+    assert all(used > time.time() - 600 for used in uses.values())
