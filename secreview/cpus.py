@@ -40,7 +40,7 @@ def cgroup_cpu_quota(root: str = CGROUP_ROOT) -> float | None:
     v2 = _read(os.path.join(root, "cpu.max"))
     if v2 is not None:
         fields = v2.split()
-        if len(fields) == 2 and fields[0] != "max":
+        if len(fields) == 2 and fields[0] != b"max":
             return _ratio(fields[0], fields[1])
         return None
     quota = _read(os.path.join(root, "cpu", "cpu.cfs_quota_us"))
@@ -50,7 +50,7 @@ def cgroup_cpu_quota(root: str = CGROUP_ROOT) -> float | None:
     return _ratio(quota, period)
 
 
-def _ratio(quota: str, period: str) -> float | None:
+def _ratio(quota: bytes, period: bytes) -> float | None:
     try:
         value, per = int(quota), int(period)
     except ValueError:
@@ -58,9 +58,11 @@ def _ratio(quota: str, period: str) -> float | None:
     return value / per if value > 0 and per > 0 else None  # v1 says -1 for none
 
 
-def _read(path: str) -> str | None:
+def _read(path: str) -> bytes | None:
+    """The file's bytes (no codec: the process may no longer be able to
+    import one, after dropping its privileges), or None."""
     try:
-        with open(path, encoding="ascii") as handle:
+        with open(path, "rb") as handle:
             return handle.read().strip()
-    except (OSError, ValueError):
+    except OSError:
         return None
