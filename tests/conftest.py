@@ -30,6 +30,27 @@ WEAK = ('import hashlib\ndef make_reset_token(user_id, secret):\n'
 # Nothing to report.
 SAFE = 'import subprocess\ndef ping(host):\n    subprocess.run(["ping", "-c", "1", host], check=False)\n'
 
+# An HTTP parameter (app.py, line 10) reaching a shell in another file
+# (tools.py, line 5): app.py's taint facts make it a flow.
+APP = '''from flask import Flask, request
+
+from tools import run_command
+
+app = Flask(__name__)
+
+
+@app.route("/ping")
+def ping():
+    host = request.args.get("host", "")
+    return run_command(f"ping -c 1 {host}")
+'''
+TOOLS = '''import subprocess
+
+
+def run_command(cmd):
+    return subprocess.run(cmd, shell=True, check=False).returncode
+'''
+
 CLEAN_SUMMARY = "No security defects are detected in the code."
 
 

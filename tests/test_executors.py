@@ -33,7 +33,7 @@ import ray
 import dying_workers
 import secreview
 import secreview.engine as engine_module
-from conftest import SAFE, WEAK, write
+from conftest import APP, SAFE, TOOLS, WEAK, write
 from secreview.config import Config
 from secreview.engine import Executor, FileResult, LocalExecutor, ReviewError, TaintSetup, in_order, largest_first, review
 from secreview.executors import QUIET_RETRIES, ExecutorError, RayExecutor, ray_as_completed, ray_map
@@ -43,24 +43,6 @@ from secreview.targets.paths import SourceFile
 # The folder holding the `secreview` under test, for the Ray workers' imports.
 SOURCE_ROOT = str(Path(secreview.__file__).resolve().parents[1])
 
-APP = '''from flask import Flask, request
-
-from tools import run_command
-
-app = Flask(__name__)
-
-
-@app.route("/ping")
-def ping():
-    host = request.args.get("host", "")
-    return run_command(f"ping -c 1 {host}")
-'''
-TOOLS = '''import subprocess
-
-
-def run_command(cmd):
-    return subprocess.run(cmd, shell=True, check=False).returncode
-'''
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 import secreview.engine as engine_module
-from conftest import SHELL, WEAK, write
+from conftest import APP, SHELL, TOOLS, WEAK, write
 from secreview.cache import ResultCache
 from secreview.config import Config, ConfigError, load_config
 from secreview.engine import review
@@ -33,27 +33,6 @@ STALL = "# stall here\n"
 SPIN_SECONDS = 30
 LIMIT = 1.0
 STALLED = message(LIMIT)
-
-# A flow from an HTTP parameter into a shell in another file, as in
-# tests/test_executors.py: `app.py`'s facts make it a flow.
-APP = '''from flask import Flask, request
-
-from tools import run_command
-
-app = Flask(__name__)
-
-
-@app.route("/ping")
-def ping():
-    host = request.args.get("host", "")
-    return run_command(f"ping -c 1 {host}")
-'''
-TOOLS = '''import subprocess
-
-
-def run_command(cmd):
-    return subprocess.run(cmd, shell=True, check=False).returncode
-'''
 
 
 def _spin(text: str) -> None:
