@@ -214,8 +214,8 @@ def main() -> None:
 def review_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
                    exclude: tuple[str, ...], disable: tuple[str, ...], severities: tuple[str, ...],
                    include_tests: bool | None, show_suppressed: bool, max_file_size: int | None,
-                   file_time_limit: float | None, config_path: str | None, root: str | None, jobs: int | None, executor: str,
-                   ray_address: str | None, cache_dir: str | None,
+                   file_time_limit: float | None, config_path: str | None, root: str | None, jobs: int | None,
+                   executor: str, ray_address: str | None, cache_dir: str | None,
                    no_cache: bool, diff_base: str | None,
                    tracked_only: bool, diff_file: str | None, baseline_path: str | None, quiet: bool,
                    llm: dict[str, Any]) -> None:

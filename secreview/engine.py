@@ -32,7 +32,7 @@ from secreview.taint import (
 )
 from secreview.taint.solve import Declined, SolverState, StateDelta, TaintResult, resume, solve_with_state
 from secreview.targets.paths import SourceFile, discover, review_root
-from secreview.timelimit import TimeLimitExceeded, time_limit
+from secreview.timelimit import TimeLimitExceeded, message, time_limit
 from secreview.triage.suppress import Suppression, find_suppression, may_hold_suppressions, suppressions
 from secreview.triage.testcode import is_test_path
 
@@ -233,8 +233,6 @@ def review_file(source: SourceFile, rules: list[Rule], config: Config,
 
 def _timed_out(source: SourceFile, config: Config) -> FileResult:
     """The result of a file whose analysis ran out of time: not analysed."""
-    from secreview.timelimit import message
-
     return FileResult(source.path, error=FileError(source.path, message(config.file_time_limit)),
                       is_test=is_test_path(source.path), timed_out=True)
 
@@ -375,8 +373,8 @@ def _rules_settled(result: FileResult, helped: Callable[[], "HelpedRules | None"
     the helper's, else (it died, or read another text) from the rules run
     here on the text the facts were extracted from, parsed again. As
     `_review_file` would have made it; True when that means the file was
-    not analysed after all (a rule reached the recursion limit), and its
-    taint facts are dropped."""
+    not analysed after all (a rule reached the recursion limit or the time
+    limit), and its taint facts are dropped."""
     done = helped()
     try:
         if done is not None and done.digest == digest:
@@ -607,9 +605,9 @@ class Executor(Protocol):
 class LocalExecutor:
     """This process, or a pool of `jobs` worker processes (default: one per
     CPU it may use, `available_cpus`) when there are enough files to repay
-    starting them. With fewer
-    files (after an edit) and two jobs or more, a `RulesHelper` shares the
-    work of each of the project's own files with this process."""
+    starting them. With fewer files (after an edit) and two jobs or more, a
+    `RulesHelper` shares the work of each of the project's own files with
+    this process."""
 
     jobs: int | None = None
 
@@ -742,9 +740,10 @@ class Settling:
     helper's half ended after this one's, and the taint step was waiting
     on it.
 
-    A rule that reaches the recursion limit in the helper makes the file
-    not analysed after all, its facts dropped (as in one process): `settle`
-    says so, and the review takes the taint step again without them."""
+    A rule that reaches the recursion limit or the time limit in the
+    helper makes the file not analysed after all, its facts dropped (as in
+    one process): `settle` says so, and the review takes the taint step
+    again without them."""
 
     def __init__(self) -> None:
         self._waiting: list[tuple[FileResult, Callable[[], bool]]] = []
