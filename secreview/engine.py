@@ -613,15 +613,25 @@ class LocalExecutor:
 
     def review_files(self, files: list[SourceFile], config: Config, taint: TaintSetup,
                      meanwhile: Callable[[], None] | None = None,
-                     settling: Settling | None = None) -> Iterator[FileResult]:
+                     settling: Settling | None = None,
+                     fetch_ahead: Callable[[], Callable[[], None]] | None = None) -> Iterator[FileResult]:
         """As `Executor.review_files`. `meanwhile`: work of the review's own
         that may run while another process works on the files (it is called
         only then). `settling`: results may come back without their rules'
-        findings, completed when it settles (which the caller must see to)."""
+        findings, completed when it settles (which the caller must see to).
+        `fetch_ahead`: starts reading, in a thread, what `meanwhile` needs;
+        it returns the function that waits for that thread, called before
+        this process forks (only where the helper is to be forked)."""
         jobs = self.jobs if self.jobs is not None else available_cpus()
         if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
             rules = select_rules(config)
-            prepared = _prepared(files, config) if jobs > 1 else None
+            # The bytes `meanwhile` reads come while the helper's file is parsed.
+            waits = fetch_ahead() if fetch_ahead is not None and jobs > 1 and _for_the_helper(files, config) else None
+            try:
+                prepared = _prepared(files, config) if jobs > 1 else None
+            finally:
+                if waits is not None:
+                    waits()
             helper = RulesHelper.start(files, config, rules, prepared) if jobs > 1 else None
             later = settling if helper is not None else None
             if later is not None:
@@ -1247,10 +1257,13 @@ def _cached_or_fresh(files: list[SourceFile], config: Config, taint: TaintSetup,
     cache.touch(review_key, stored)  # kept while reviews read them
     todo = [s for s, k in zip(files, keys) if k not in stored]
     if local:
+        from secreview.cache import state_key
+
         # While another process works on the changed files, read the taint
         # solver's state: resuming it is the review's next step.
         fresh = executor.review_files(todo, config, taint, meanwhile=functools.partial(  # type: ignore[call-arg]
-            _read_state_ahead, cache, review_key, config.include_tests), settling=settling)
+            _read_state_ahead, cache, review_key, config.include_tests), settling=settling,
+            fetch_ahead=functools.partial(cache.fetch_state_ahead, state_key(review_key, config.include_tests)))
     else:
         fresh = executor.review_files(todo, config, taint)
     for key in keys:

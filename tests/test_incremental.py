@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pickle
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -451,22 +452,43 @@ def test_a_defect_in_resuming_costs_time_not_the_result(tmp_path, monkeypatch):
 
 
 def test_with_a_helper_the_state_is_read_once_while_it_runs_the_rules(tmp_path, monkeypatch):
-    """After an edit, two jobs: a forked helper runs the rules of the
-    edited file, meanwhile the review reads the solver state, and the
-    resumed solve takes that state without reading it again."""
+    """After an edit, two jobs: a thread fetches the bytes of the solver
+    state while the edited file is parsed, and has ended before the helper
+    is forked; the helper runs the rules of the edited file while the
+    review unpickles the state; the resumed solve takes that state without
+    reading it again."""
+    import secreview.cache as cache_module
     import secreview.engine as engine
 
     root, folder = two_files(tmp_path, HELPERS)
     review_with(root, ResultCache(str(folder)))
     (root / "helpers.py").write_text(UNSAFE_HELPERS)
     monkeypatch.setattr(engine, "_start_method", lambda: "fork")  # whatever threads other tests left
+    events: list[str] = []
     helpers: list[object] = []
     start = engine.RulesHelper.start
     monkeypatch.setattr(engine.RulesHelper, "start", classmethod(
         lambda cls, *args: helpers.append(start(*args)) or helpers[-1]))
-    read_ahead: list[str] = []
+    fetches: list[cache_module._StateFetch] = []
+
+    class Fetch(cache_module._StateFetch):
+        def __init__(self, *args):
+            events.append("fetch")
+            fetches.append(self)
+            super().__init__(*args)
+
+        def _read(self, path):
+            time.sleep(0.2)  # longer than the parse: the fork must wait for it
+            super()._read(path)
+
+    monkeypatch.setattr(cache_module, "_StateFetch", Fetch)
+    prepared = engine._prepared
+    monkeypatch.setattr(engine, "_prepared", lambda *args: events.append("parse") or prepared(*args))
+    forked = engine._forked
+    monkeypatch.setattr(engine, "_forked", lambda work: events.append(
+        "fork, fetch running" if any(f._thread.is_alive() for f in fetches) else "fork") or forked(work))
     ahead = engine._read_state_ahead
-    monkeypatch.setattr(engine, "_read_state_ahead", lambda *args: read_ahead.append("ahead") or ahead(*args))
+    monkeypatch.setattr(engine, "_read_state_ahead", lambda *args: events.append("unpickle") or ahead(*args))
     cache = ResultCache(str(folder))
     reads: list[str] = []
     assert cache._db is not None
@@ -474,11 +496,56 @@ def test_with_a_helper_the_state_is_read_once_while_it_runs_the_rules(tmp_path, 
                                  else None)
     warm = review([str(root)], Config(), root=str(root), jobs=2, cache=cache)
     assert len(helpers) == 1 and helpers[0] is not None
-    assert len(reads) == 1 and read_ahead == ["ahead"]
+    assert events == ["fetch", "parse", "fork", "unpickle"]
+    assert reads == []  # the thread's own connection read it
     assert cache.solutions_resumed == 1 and cache.misses == 1
     cold = review_with(root, None)
     assert [(f.rule, f.path, f.line, f.trace) for f in warm.findings] == \
         [(f.rule, f.path, f.line, f.trace) for f in cold.findings] != []
+
+
+def test_a_state_fetched_ahead_serves_its_key_and_a_failed_fetch_costs_a_read(tmp_path):
+    """The fetched bytes are the state `get_state` reads itself; a fetch for
+    another key is waited for and left aside; a fetch that fails (here: no
+    database where it looks) leaves the read to `get_state`."""
+    import sqlite3
+
+    from secreview.cache import FILE_NAME, state_key
+
+    root, folder = two_files(tmp_path, HELPERS)
+    review_with(root, ResultCache(str(folder)))
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        (key,) = db.execute("SELECT key FROM solver_heads").fetchone()
+    direct = ResultCache(str(folder)).get_state(key)
+    assert direct is not None
+
+    def same(found, expected=direct):
+        assert found is not None
+        assert found[0] == expected[0] and found[2] == expected[2]
+        assert pickle.dumps(found[1].__getstate__()) == pickle.dumps(expected[1].__getstate__())
+
+    cache = ResultCache(str(folder))
+    cache.fetch_state_ahead(key)()
+    assert cache._db is not None
+    reads: list[str] = []
+    cache._db.set_trace_callback(lambda statement: reads.append(statement) if "FROM solver_heads h JOIN" in statement
+                                 else None)
+    same(cache.get_state(key))
+    assert reads == []
+    same(cache.get_state(key))  # read again, from the database
+    assert len(reads) == 1
+
+    other = ResultCache(str(folder))
+    waits = other.fetch_state_ahead(state_key("another review", False))
+    same(other.get_state(key))
+    fetch = other._fetched
+    assert fetch is None  # taken, and waited for
+    waits()
+
+    failing = ResultCache(str(folder))
+    failing.path = str(tmp_path / "no such folder" / FILE_NAME)
+    failing.fetch_state_ahead(key)()
+    same(failing.get_state(key))
 
 
 def test_a_state_read_ahead_serves_the_next_read_of_its_key_only(tmp_path):
