@@ -275,10 +275,12 @@ def _run_rules(ctx: FileContext, rules: list[Rule], config: Config) -> tuple[lis
 
 class _LastFile:
     """The last file's parsed context, kept by a process that ends without
-    freeing what it holds (`keep_last_file`)."""
+    freeing what it holds (`keep_last_file`), and what the review would
+    free only to end (`_kept_to_the_end`)."""
 
     keep: bool = False
     held: list[FileContext] = []
+    to_the_end: list[Any] = []
 
 
 def keep_last_file(keep: bool = True) -> None:
@@ -287,10 +289,22 @@ def keep_last_file(keep: bool = True) -> None:
     interpreter's teardown (the `secreview` program): freeing the tree of
     Nova's largest file, node by node, takes 40 ms of a 0.5 s warm review.
     The next file's tree is made only once the kept one is freed, so at most
-    one is held: the peak memory is unchanged."""
+    one is held: the peak memory is unchanged. The review's results and the
+    taint solver's state are kept too (`_kept_to_the_end`)."""
     _LastFile.keep = keep
     if not keep:
         _LastFile.held.clear()
+        _LastFile.to_the_end.clear()
+
+
+def _kept_to_the_end(*objects: Any) -> None:
+    """In a process that ends without freeing (`keep_last_file`): keep
+    `objects` instead of freeing them as the review returns. After an edit
+    to Nova's largest module, freeing the solver's state took 5 ms to 7 ms
+    and the files' results 5 ms to 6 ms, each after the last of the work.
+    The peak memory is unchanged: both are held while the review works."""
+    if _LastFile.keep:
+        _LastFile.to_the_end.extend(objects)
 
 
 def _review_file(source: SourceFile, rules: list[Rule], config: Config,
@@ -572,6 +586,7 @@ def review(
     report.errors.sort(key=lambda e: e.path)
     stats.seconds = time.perf_counter() - started
     report.stats = stats
+    _kept_to_the_end(results)
     return report
 
 
@@ -1435,6 +1450,7 @@ def _solve(with_facts: list[tuple[SourceFile, str | None, FileResult]], rules: l
             solved, state = solve_with_state(facts, quiet)
     cache.stage_solution(solution, solved)
     cache.stage_state(state_name, files, state, delta)
+    _kept_to_the_end(base, state)
     return solved
 
 

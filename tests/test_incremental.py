@@ -504,6 +504,46 @@ def test_with_a_helper_the_state_is_read_once_while_it_runs_the_rules(tmp_path, 
         [(f.rule, f.path, f.line, f.trace) for f in cold.findings] != []
 
 
+def test_a_process_that_ends_without_freeing_keeps_the_results_and_the_state_to_its_end(tmp_path):
+    """`keep_last_file` (the program): the files' results and the solver's
+    state outlive the review instead of being freed as it returns; a
+    process that goes on (tests, an embedding program) frees them."""
+    import weakref
+
+    import secreview.engine as engine
+    from secreview.taint.solve import SolverState
+
+    root, folder = two_files(tmp_path, HELPERS)
+    review_with(root, ResultCache(str(folder)))
+    (root / "helpers.py").write_text(UNSAFE_HELPERS)
+    states: list[weakref.ref] = []
+    resume = engine.resume
+
+    def noted(state, *args):
+        states.append(weakref.ref(state))
+        return resume(state, *args)
+
+    engine.keep_last_file()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(engine, "resume", noted)
+            report = review_with(root, ResultCache(str(folder)))
+        assert [(f.rule, f.path) for f in report.findings] == [("py.shell-injection", "helpers.py")]
+        assert len(states) == 1 and isinstance(states[0](), SolverState)
+        [results] = [kept for kept in engine._LastFile.to_the_end if isinstance(kept, list)]
+        assert sorted(source.path for source, _, _ in results) == ["helpers.py", "service.py"]
+        kept_results = [weakref.ref(result) for _, _, result in results]
+        del results
+    finally:
+        engine.keep_last_file(False)
+    assert states[0]() is None and all(ref() is None for ref in kept_results)
+    with pytest.MonkeyPatch.context() as patch:  # not kept by default
+        patch.setattr(engine, "resume", noted)
+        (root / "helpers.py").write_text(HELPERS + "\n\ndef another():\n    return 1\n")
+        review_with(root, ResultCache(str(folder)))
+    assert len(states) == 2 and states[1]() is None and engine._LastFile.to_the_end == []
+
+
 def test_a_state_fetched_ahead_serves_its_key_and_a_failed_fetch_costs_a_read(tmp_path):
     """The fetched bytes are the state `get_state` reads itself; a fetch for
     another key is waited for and left aside; a fetch that fails (here: no
