@@ -162,12 +162,10 @@ class ProjectModules:
 @dataclass
 class FunctionsPart:
     """The facts of a module's functions (`FileContext.functions`) from
-    `start` on, extracted apart: a function's facts are worked out from the
-    module's tree and its module-level code, never from the facts of the
-    functions before it (call ids, too, are numbered per function), so
-    another process holding the same tree may extract these while the
-    review does the rest. What those functions add to the module's facts
-    comes with them."""
+    `start` on, extracted apart: each function's facts depend only on its
+    own body and on what the module-level code and definitions say, so
+    another process may extract these while the review does the rest.
+    What those functions add to the module's facts comes with them."""
 
     start: int
     functions: list[FunctionFacts]
