@@ -30,7 +30,6 @@ from secreview.rules import Rule, all_rules
 from secreview.taint import (
     ModelError, Models, ModuleFacts, ProjectModules, bundled_models, extract, load_models, module_name, solve,
 )
-from secreview.taint.extract import FunctionsPart, extract_part, part_start
 from secreview.taint.solve import Declined, SolverState, StateDelta, TaintResult, resume, solve_with_state
 from secreview.targets.paths import SourceFile, discover, review_root
 from secreview.timelimit import TimeLimitExceeded, message, time_limit
@@ -216,20 +215,18 @@ def _without_cycle_collector() -> Iterator[None]:
 
 def review_file(source: SourceFile, rules: list[Rule], config: Config,
                 taint: TaintSetup | None = None, helped: "Callable[[], HelpedRules | None] | None" = None,
-                prepared: "Prepared | None" = None, later: "Settling | None" = None,
-                rest: "Callable[[], FunctionsPart | None] | None" = None) -> FileResult:
+                prepared: "Prepared | None" = None, later: "Settling | None" = None) -> FileResult:
     """Review one file. `helped`, if given, returns what the rules found in
     it as a helper process worked it out (None if it did not): called once
     the taint facts are extracted here, and used only if made from the same
     text. With `later` too, it is called only when `later` settles: the
     result comes back with its taint facts but without its findings.
     `prepared`: a file already read and parsed (by `_prepared`), used if it
-    is this one; `rest`: the facts of its functions from `prepared.part` on,
-    as the helper extracted them (None if it did not: extracted here)."""
+    is this one."""
     with _without_cycle_collector():
         try:
             with time_limit(config.file_time_limit):
-                return _review_file(source, rules, config, taint, helped, prepared, later, rest)
+                return _review_file(source, rules, config, taint, helped, prepared, later)
         except TimeLimitExceeded:
             return _timed_out(source, config)
 
@@ -309,8 +306,7 @@ def _kept_to_the_end(*objects: Any) -> None:
 
 def _review_file(source: SourceFile, rules: list[Rule], config: Config,
                  taint: TaintSetup | None = None, helped: "Callable[[], HelpedRules | None] | None" = None,
-                 prepared: "Prepared | None" = None, later: "Settling | None" = None,
-                 rest: "Callable[[], FunctionsPart | None] | None" = None) -> FileResult:
+                 prepared: "Prepared | None" = None, later: "Settling | None" = None) -> FileResult:
     result = FileResult(source.path)
     _LastFile.held.clear()
     try:
@@ -328,10 +324,8 @@ def _review_file(source: SourceFile, rules: list[Rule], config: Config,
         if taint is not None and helped is not None and needs_facts:
             # The same outcome as below, in the other order: the helper runs
             # the rules meanwhile.
-            split = prepared.part if prepared is not None and prepared.path == source.path else None
-            parted = (split, rest) if rest is not None and split is not None else None
             try:
-                taint_failure, too_deep = _take_facts(result, ctx, source, taint, parted), False
+                taint_failure, too_deep = _take_facts(result, ctx, source, taint), False
             except RecursionError:
                 too_deep = True
             if later is not None and not too_deep:
@@ -427,24 +421,18 @@ def _rules_settled(result: FileResult, helped: Callable[[], "HelpedRules | None"
     return False
 
 
-def _take_facts(result: FileResult, ctx: FileContext, source: SourceFile, taint: TaintSetup,
-                rest: "tuple[int, Callable[[], FunctionsPart | None]] | None" = None) -> str | None:
-    """Extract the file's taint facts into `result` (with `rest`, as
-    `extract`'s); the failure, if the engine failed."""
+def _take_facts(result: FileResult, ctx: FileContext, source: SourceFile, taint: TaintSetup) -> str | None:
+    """Extract the file's taint facts into `result`; the failure, if the
+    engine failed."""
     try:
-        name, is_package = _module_of(source, taint)
-        result.taint = extract(ctx, taint.models, name, is_package, taint.project, taint.aliases.get(source.path),
-                               rest)
+        name, is_package = taint.modules.get(source.path) or module_name(source.path, source.abspath)
+        result.taint = extract(ctx, taint.models, name, is_package, taint.project, taint.aliases.get(source.path))
     except RecursionError:
         raise
     except Exception as exc:  # a defect in the engine must not end the review
         return (f"internal error in the taint analysis ({type(exc).__name__}: {exc}); "
                 "the rules ran (please report this)")
     return None
-
-
-def _module_of(source: SourceFile, taint: TaintSetup) -> tuple[str, bool]:
-    return taint.modules.get(source.path) or module_name(source.path, source.abspath)
 
 
 def _file_suppressions(module: ParsedModule) -> dict[int, Suppression]:
@@ -659,7 +647,7 @@ class LocalExecutor:
             finally:
                 if waits is not None:
                     waits()
-            helper = RulesHelper.start(files, config, rules, prepared, taint=taint) if jobs > 1 else None
+            helper = RulesHelper.start(files, config, rules, prepared) if jobs > 1 else None
             later = settling if helper is not None else None
             if later is not None:
                 later.stops(helper)  # type: ignore[arg-type]
@@ -670,8 +658,7 @@ class LocalExecutor:
                     halved = _in_halves(source, rules, config) if jobs > 1 else None
                     yield halved if halved is not None else review_file(
                         source, rules, config, taint,
-                        None if helper is None else functools.partial(helper.findings, index), prepared, later,
-                        None if helper is None else functools.partial(helper.part, index))
+                        None if helper is None else functools.partial(helper.findings, index), prepared, later)
             finally:
                 if helper is not None and later is None:
                     helper.stop()
@@ -772,8 +759,7 @@ class Settling:
 
     After a one-file edit, the edited file's review is two halves of about
     the same cost: a helper process runs the rules (`RulesHelper`), this one
-    extracts the taint facts (of a large file, with the part the helper
-    extracted first). The facts are what the project-wide taint
+    extracts the taint facts. The facts are what the project-wide taint
     step needs, so the review goes on to it at once, and waits for the
     rules' findings only then (`settle`): on Nova's largest module, the
     helper's half ended after this one's, and the taint step was waiting
@@ -834,68 +820,41 @@ class RulesHelper:
     """One forked process that runs the rules on a few files while this one
     extracts their taint facts (and reads the taint solver's state): after
     a one-file edit, the review of the edited file is most of the wait, and
-    these are its two halves, of about the same cost. To even them, in a
-    large edited file the helper first extracts the facts of the last
-    functions (`HELPER_PART` of the file: a `FunctionsPart`), which the
-    review takes in place of extracting them.
+    these are its two halves, of about the same cost.
 
     Only for files whose facts the review needs whatever the rules find (not
     test code, unless tests are included). If the helper dies, or the file
-    changed between its read and ours, the rules run here; without its part,
-    the review extracts those functions' facts itself."""
+    changed between its read and ours, the rules run here."""
 
-    def __init__(self, pid: int, pipe: "_PipeEnd", wanted: set[int], parted: set[int] | None = None) -> None:
-        self._pid, self._pipe, self._wanted, self._parted = pid, pipe, wanted, parted or set()
+    def __init__(self, pid: int, pipe: "_PipeEnd", wanted: set[int]) -> None:
+        self._pid, self._pipe, self._wanted = pid, pipe, wanted
         self._done: dict[int, HelpedRules | None] = {}
-        self._parts: dict[int, FunctionsPart | None] = {}
         self._open = True
 
     @classmethod
     def start(cls, files: list[SourceFile], config: Config, rules: list[Rule], prepared: "Prepared | None" = None,
-              target: Callable[..., None] | None = None, taint: TaintSetup | None = None) -> "RulesHelper | None":
+              target: Callable[..., None] | None = None) -> "RulesHelper | None":
         """The helper, working; None where it cannot be forked soundly (a
         spawned one would import secreview first, which costs more than it
         saves) or no file is for it. `prepared`: a file this process has
-        read, parsed and indexed already; the helper inherits it, and
-        first extracts the taint facts of its functions from `prepared.part`
-        on (with `taint`) for `part`."""
+        read, parsed and indexed already; the helper inherits it."""
         wanted = _for_the_helper(files, config)
         if not wanted or _start_method() != "fork":
             return None
-        parted = {index for index, source in wanted if taint is not None and prepared is not None
-                  and prepared.part is not None and prepared.path == source.path}
-        forked = _forked(lambda pipe: (target or _helper_main)(
-            pipe, wanted, config, rules, prepared, taint if parted else None))
+        forked = _forked(lambda pipe: (target or _helper_main)(pipe, wanted, config, rules, prepared))
         if forked is None:  # no process to be had (a limit reached): all is done here
             return None
-        return cls(*forked, {index for index, _ in wanted}, parted)
+        return cls(*forked, {index for index, _ in wanted})
 
     def findings(self, index: int) -> HelpedRules | None:
         """What the rules found in file `index` (waiting for it), or None."""
         while self._open and index in self._wanted and index not in self._done:
-            self._receive()
-        return self._done.pop(index, None)
-
-    def part(self, index: int) -> "FunctionsPart | None":
-        """The facts of file `index`'s functions the helper extracted
-        (waiting for them), or None (it did not: they are extracted here)."""
-        while self._open and index in self._parted and index not in self._parts:
-            self._receive()
-        return self._parts.pop(index, None)
-
-    def _receive(self) -> None:
-        """The helper's next message: a file's part of its facts, or its
-        rules' findings."""
-        try:
-            message = self._pipe.recv()
-            if message[0] == "part":
-                _, index, part = message
-                self._parts[index] = part if isinstance(part, FunctionsPart) else None
-            else:
-                done, found = message
+            try:
+                done, found = self._pipe.recv()
                 self._done[done] = found if isinstance(found, HelpedRules) else None
-        except Exception:  # noqa: BLE001 - gone (killed, crashed) or garbled: the rest is done here
-            self._open = False
+            except Exception:  # noqa: BLE001 - gone (killed, crashed) or garbled: the rest is done here
+                self._open = False
+        return self._done.pop(index, None)
 
     def stop(self) -> None:
         """The helper ended (if it has not ended already) and reaped, once:
@@ -916,7 +875,6 @@ def _forked(work: Callable[["_PipeEnd"], None]) -> "tuple[int, _PipeEnd] | None"
     that (and with it `socket`) and starting its process took 9 ms to
     11 ms of a warm review after an edit, against 1 ms to 2 ms."""
     mine, theirs = os.pipe()
-    _widen(theirs)
     try:
         pid = os.fork()
     except OSError:
@@ -933,23 +891,6 @@ def _forked(work: Callable[["_PipeEnd"], None]) -> "tuple[int, _PipeEnd] | None"
             os._exit(status)
     os.close(theirs)  # in the forked process only: its death ends the pipe
     return pid, _PipeEnd(mine)
-
-
-# What a pipe to a forked process holds before its writer waits for the
-# reader: the helper's part of a large file's facts (125 KB for Nova's
-# largest module) is written while the review is busy, and the helper goes
-# on to the rules instead of waiting (64 KB by default on Linux).
-PIPE_BYTES = 1 << 20
-
-
-def _widen(fd: int) -> None:
-    """The pipe of `fd` made to hold `PIPE_BYTES` where the system allows."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    except (ImportError, AttributeError, OSError):  # not Linux, or above the system's limit: as it is
-        pass
 
 
 def _end(pid: int) -> None:
@@ -1022,16 +963,6 @@ class Prepared:
     path: str
     text: str
     ctx: FileContext
-    # The first of its functions whose taint facts the helper extracts
-    # (`FunctionsPart`), before it runs the rules; None: all are done here.
-    part: int | None = None
-
-
-# The share of a large file's functions whose facts the helper extracts.
-# After an edit to Nova's largest module, the helper's rules (0.16 s) ended
-# 50 ms before the review needed them, after its state read, extraction
-# (0.13 s) and resumed taint step: a fifth of the extraction evens them.
-HELPER_PART = 0.2
 
 
 def _prepared(files: list[SourceFile], config: Config) -> Prepared | None:
@@ -1049,7 +980,7 @@ def _prepared(files: list[SourceFile], config: Config) -> Prepared | None:
             ctx.build_index()  # the taint facts need it, and most rules
     except (SourceError, RecursionError):
         return None
-    return Prepared(source.path, text, ctx, part_start(ctx, HELPER_PART))
+    return Prepared(source.path, text, ctx)
 
 
 def _opened(source: SourceFile, config: Config, prepared: Prepared | None = None) -> tuple[str, FileContext]:
@@ -1062,34 +993,13 @@ def _opened(source: SourceFile, config: Config, prepared: Prepared | None = None
 
 
 def _helper_main(pipe: Any, files: list[tuple[int, SourceFile]], config: Config, rules: list[Rule],
-                 prepared: Prepared | None = None, taint: TaintSetup | None = None) -> None:
+                 prepared: Prepared | None = None) -> None:
     gc.disable()  # a short-lived process: reference counting frees what it makes
-    if taint is not None and prepared is not None and prepared.part is not None:
-        for index, source in files:
-            if source.path == prepared.path:
-                try:  # the review waits for this first: its taint step needs it
-                    pipe.send(("part", index, _helped_part(source, config, taint, prepared, prepared.part)))
-                except OSError:  # the review is gone
-                    return
     for index, source in files:
         try:
             pipe.send((index, _helped_rules(source, config, rules, prepared)))
         except OSError:  # the review is gone
             return
-
-
-def _helped_part(source: SourceFile, config: Config, taint: TaintSetup, prepared: Prepared,
-                 start: int) -> "FunctionsPart | None":
-    """The facts of the prepared file's functions from `start` on; None
-    when they cannot be had here in time (the review extracts them, and
-    meets what stopped them itself)."""
-    try:
-        with time_limit(config.file_time_limit):
-            name, is_package = _module_of(source, taint)
-            return extract_part(prepared.ctx, taint.models, name, is_package, taint.project,
-                                taint.aliases.get(source.path), start)
-    except (Exception, RecursionError, TimeLimitExceeded):  # noqa: BLE001
-        return None
 
 
 def _helped_rules(source: SourceFile, config: Config, rules: list[Rule],

@@ -547,18 +547,17 @@ def test_a_taint_failure_beside_the_helper_gives_the_result_of_one_process(
         "internal error in the taint analysis (ValueError: deep); the rules ran (please report this)")
 
 
-def _helper_that_dies(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any, taint: Any = None) -> None:
+def _helper_that_dies(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
     os._exit(3)
 
 
-def _helper_of_another_text(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any, taint: Any = None) -> None:
+def _helper_of_another_text(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
     """A helper that read each file before it changed (nothing to report in it)."""
     for index, _ in files:
         pipe.send((index, engine_module.HelpedRules(b"another text", [])))
 
 
-def _helper_that_sends_garbage(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any,
-                               taint: Any = None) -> None:
+def _helper_that_sends_garbage(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
     for index, _ in files:
         pipe.send((index, "not a result"))
     os.write(pipe.fileno(), b"\x00\x00\x00\x10garbled")
@@ -583,8 +582,7 @@ def test_without_a_usable_answer_from_the_helper_the_rules_run_here(
     rules_run_here.clear()
     start = engine_module.RulesHelper.start
     monkeypatch.setattr(engine_module.RulesHelper, "start", classmethod(
-        lambda cls, files, config, rules, prepared=None, **kw: start(files, config, rules, prepared, target=helper,
-                                                                         **kw)))
+        lambda cls, files, config, rules, prepared=None: start(files, config, rules, prepared, target=helper)))
     helped = _run_with_deadline(lambda: list(LocalExecutor(2).review_files(files, Config(), setup)))
     assert _comparable(helped) == _comparable(alone)
     assert sorted(rules_run_here) == sorted(f.path for f in files if f.path != "broken.py")
@@ -610,111 +608,6 @@ def test_the_helper_s_one_file_is_parsed_once_before_it_is_forked(
     assert [f.rule for f in helped[0].findings] == ["py.weak-hash"] and helped[0].taint is not None
     assert log.read_text().splitlines() == [f"{os.getpid()} app.py", f"{os.getpid()} tests/test_app.py"]
     assert rules_run_here == ["tests/test_app.py"]  # app.py's ran in the helper, on the tree parsed here
-
-
-# A module large enough for the helper to extract part of its taint facts
-# (`FunctionsPart`): APP's route, filler, and at the end (in the part) a
-# route whose parameter reaches a shell, and the weak hash.
-LARGE = APP + "".join(f"\n\ndef helper_{n}(value):\n    return [value, {n}]  # {'.' * 40}\n"
-                      for n in range(900)) + """
-
-@app.route("/run")
-def run_it():
-    import os
-    os.system(request.args.get("command", ""))
-""" + WEAK
-
-
-def test_the_helper_extracts_the_last_functions_of_a_large_file_and_changes_nothing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules_run_here: list[str]) -> None:
-    files = _one_edited_file(tmp_path, LARGE)
-    setup = _project_setup(files)
-    prepared = engine_module._prepared(files, Config())
-    assert prepared is not None and prepared.part is not None
-    functions = len(prepared.ctx.functions)
-    alone = list(LocalExecutor(1).review_files(files, Config(), setup))
-    parts: list[Any] = []
-    part = engine_module.RulesHelper.part
-    monkeypatch.setattr(engine_module.RulesHelper, "part", lambda self, index: parts.append(part(self, index))
-                        or parts[-1])
-    walked: list[int] = []
-    walk = engine_module.extract_part.__globals__["_ModuleExtractor"]._functions
-
-    def noting(self: Any, nodes: list) -> None:
-        walked.append(len(nodes))  # in this process; the helper notes in its own copy
-        walk(self, nodes)
-
-    monkeypatch.setattr(engine_module.extract_part.__globals__["_ModuleExtractor"], "_functions", noting)
-    rules_run_here.clear()
-    helped = _run_with_deadline(lambda: list(LocalExecutor(2).review_files(files, Config(), setup)))
-    assert _comparable(helped) == _comparable(alone)
-    assert len(parts) == 1 and isinstance(parts[0], engine_module.FunctionsPart)
-    assert parts[0].start == prepared.part and len(parts[0].functions) == functions - prepared.part > 1
-    assert walked == [prepared.part, 0]  # app.py's rest came from the helper; the test file has no functions
-    assert rules_run_here == ["tests/test_app.py"]
-    assert sorted(f.rule for f in helped[0].findings) == ["py.shell-injection", "py.weak-hash"]
-
-
-def _helper_that_dies_before_its_part(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any,
-                                      taint: Any = None) -> None:
-    os._exit(3)
-
-
-def _helper_with_a_garbled_part(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any,
-                                taint: Any = None) -> None:
-    pipe.send(("part", files[0][0], "not a part"))
-    engine_module._helper_main(pipe, files, config, rules, prepared)
-
-
-def _helper_with_another_file_s_part(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any,
-                                     taint: Any = None) -> None:
-    part = engine_module._helped_part(files[0][1], config, taint, prepared, prepared.part + 1)
-    pipe.send(("part", files[0][0], part))
-    engine_module._helper_main(pipe, files, config, rules, prepared)
-
-
-def _helper_whose_part_fails(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any,
-                             taint: Any = None) -> None:
-    engine_module._helper_main(pipe, files, config, rules, prepared, engine_module.TaintSetup(
-        None, taint.project, taint.modules, taint.aliases))  # type: ignore[arg-type]  # no models: it raises
-
-
-@pytest.mark.parametrize("helper", [_helper_that_dies_before_its_part, _helper_with_a_garbled_part,
-                                    _helper_with_another_file_s_part, _helper_whose_part_fails])
-def test_without_a_usable_part_from_the_helper_the_facts_are_extracted_here(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules_run_here: list[str], helper: Any) -> None:
-    files = _one_edited_file(tmp_path, LARGE)
-    setup = _project_setup(files)
-    alone = list(LocalExecutor(1).review_files(files, Config(), setup))
-    _helper_target(monkeypatch, helper)
-    parts: list[Any] = []
-    part = engine_module.RulesHelper.part
-    monkeypatch.setattr(engine_module.RulesHelper, "part", lambda self, index: parts.append(part(self, index))
-                        or parts[-1])
-    helped = _run_with_deadline(lambda: list(LocalExecutor(2).review_files(files, Config(), setup)))
-    assert _comparable(helped) == _comparable(alone)
-    assert len(parts) == 1 and (parts[0] is None or parts[0].start != engine_module._prepared(
-        files, Config()).part)  # type: ignore[union-attr]
-
-
-def test_a_pipe_to_a_forked_process_holds_a_large_file_s_part() -> None:
-    """The helper writes its part while the review is busy: the pipe must
-    hold it, or the helper waits instead of running the rules."""
-    import fcntl
-
-    limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
-    if limit < engine_module.PIPE_BYTES:
-        pytest.skip(f"this system's pipes hold at most {limit} bytes")
-    read, write_end = os.pipe()
-    try:
-        assert fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ) < engine_module.PIPE_BYTES
-        engine_module._widen(write_end)
-        assert fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ) == engine_module.PIPE_BYTES
-        os.set_blocking(write_end, False)
-        assert os.write(write_end, b"x" * 500_000) == 500_000  # all of it, with no reader yet
-    finally:
-        os.close(read)
-        os.close(write_end)
 
 
 def test_the_last_file_s_tree_is_kept_only_until_the_next_is_opened(tmp_path: Path,
@@ -768,7 +661,7 @@ def test_a_file_too_deep_for_the_helper_is_reported_as_too_deep(tmp_path: Path, 
     files = _files(tmp_path, ["deep.py"])
     text = Path(files[0].abspath).read_text()
 
-    def too_deep(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any, taint: Any = None) -> None:
+    def too_deep(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
         pipe.send((0, engine_module.HelpedRules(engine_module._digest(text), too_deep=True)))
 
     helper = engine_module.RulesHelper.start(files, Config(), [], target=too_deep)
@@ -791,8 +684,8 @@ def _helper_target(monkeypatch: pytest.MonkeyPatch, target: Callable[..., None])
     pids: list[int] = []
     start = engine_module.RulesHelper.start
 
-    def started(cls: Any, files: Any, config: Any, rules: Any, prepared: Any = None, **kw: Any) -> Any:
-        helper = start(files, config, rules, prepared, target=target, **kw)
+    def started(cls: Any, files: Any, config: Any, rules: Any, prepared: Any = None) -> Any:
+        helper = start(files, config, rules, prepared, target=target)
         pids.append(helper._pid if helper is not None else 0)
         return helper
 
@@ -815,12 +708,12 @@ def test_the_taint_step_does_not_wait_for_the_helper_s_findings(
         solving.touch()
         return solve(*args)
 
-    def after_the_step(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any, taint: Any = None) -> None:
+    def after_the_step(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
         deadline = time.monotonic() + 20
         while not solving.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
         if solving.exists():
-            engine_module._helper_main(pipe, files, config, rules, prepared, taint)
+            engine_module._helper_main(pipe, files, config, rules, prepared)
 
     monkeypatch.setattr(engine_module, "_solve", noted)
     pids = _helper_target(monkeypatch, after_the_step)
@@ -858,7 +751,7 @@ def test_a_file_too_deep_for_the_helper_is_left_out_of_the_taint_step_taken_agai
     alone = _json(folder, 1)
     text = app.read_text()
 
-    def too_deep(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any, taint: Any = None) -> None:
+    def too_deep(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
         for index, source in files:
             if source.path == "app.py":
                 pipe.send((index, engine_module.HelpedRules(engine_module._digest(text), too_deep=True)))
@@ -884,7 +777,7 @@ def test_a_review_given_up_before_it_settles_ends_its_helper(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules_run_here: list[str]) -> None:
     folder = multi_file_project(tmp_path / "project")
 
-    def slow(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any, taint: Any = None) -> None:
+    def slow(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
         time.sleep(60)
 
     pids = _helper_target(monkeypatch, slow)
@@ -988,10 +881,10 @@ def test_the_helper_ends_and_is_reaped_whether_done_or_not(tmp_path: Path, monke
     monkeypatch.setattr(engine_module, "_start_method", lambda: "fork")  # whatever threads other tests left
     files = _helped_project(tmp_path)
 
-    def slow(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any, taint: Any = None) -> None:
+    def slow(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
         time.sleep(60)
 
-    def quick(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any, taint: Any = None) -> None:
+    def quick(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
         pipe.send((0, "done"))
 
     for target in (slow, quick):

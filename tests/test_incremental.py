@@ -468,7 +468,7 @@ def test_with_a_helper_the_state_is_read_once_while_it_runs_the_rules(tmp_path, 
     helpers: list[object] = []
     start = engine.RulesHelper.start
     monkeypatch.setattr(engine.RulesHelper, "start", classmethod(
-        lambda cls, *args, **kw: helpers.append(start(*args, **kw)) or helpers[-1]))
+        lambda cls, *args: helpers.append(start(*args)) or helpers[-1]))
     fetches: list[cache_module._StateFetch] = []
 
     class Fetch(cache_module._StateFetch):

@@ -26,7 +26,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from secreview.model import Confidence, TraceStep
 from secreview.python.context import FileContext, children
@@ -159,56 +159,12 @@ class ProjectModules:
         return False
 
 
-@dataclass
-class FunctionsPart:
-    """The facts of a module's functions (`FileContext.functions`) from
-    `start` on, extracted apart: each function's facts depend only on its
-    own body and on what the module-level code and definitions say, so
-    another process may extract these while the review does the rest.
-    What those functions add to the module's facts comes with them."""
-
-    start: int
-    functions: list[FunctionFacts]
-    clean_sinks: set[tuple[int, str]]
-    dead: list[tuple[int, int]]
-    bounded: int
-
-
-# A part is worth sending to another process in a file this large: in a
-# smaller one, extracting it costs less than the wait for it.
-PART_MIN_CHARS = 64 * 1024
-
-
-def part_start(ctx: FileContext, share: float) -> int | None:
-    """Where a part of about `share` of a file's functions starts: the
-    first function in the last `share` of its lines; None when the file is
-    too small to be worth splitting, or no function starts there."""
-    if len(ctx.module.text) < PART_MIN_CHARS:
-        return None
-    functions = ctx.functions
-    first_line = len(ctx.module.lines) * (1 - share)
-    for index, node in enumerate(functions):
-        if node.lineno >= first_line:
-            return index
-    return None
-
-
 def extract(ctx: FileContext, models: Models, module: str, is_package: bool,
-            project: ProjectModules, aliases: dict[str, str] | None = None,
-            rest: "tuple[int, Callable[[], FunctionsPart | None]] | None" = None) -> ModuleFacts:
+            project: ProjectModules, aliases: dict[str, str] | None = None) -> ModuleFacts:
     """The file's taint facts. `aliases` renames the top-level name of
     absolute imports (a project module that got a unique name, see
-    engine._module_names). `rest`: (start, a function giving the
-    `FunctionsPart` from `start`, extracted elsewhere, or None when it is
-    not to be had, and is then extracted here): the facts are the same."""
-    return _ModuleExtractor(ctx, models, module, is_package, project, aliases).run(rest)
-
-
-def extract_part(ctx: FileContext, models: Models, module: str, is_package: bool, project: ProjectModules,
-                 aliases: dict[str, str] | None, start: int) -> FunctionsPart:
-    """The facts of the file's functions from `start` on, for `extract`'s
-    `rest` (the module-level code is extracted again, for what they read of it)."""
-    return _ModuleExtractor(ctx, models, module, is_package, project, aliases).part(start)
+    engine._module_names)."""
+    return _ModuleExtractor(ctx, models, module, is_package, project, aliases).run()
 
 
 class _ModuleExtractor:
@@ -240,36 +196,7 @@ class _ModuleExtractor:
         return ".".join([*base, rest] if rest else base)
 
     # ------------------------------------------------------------------ run
-    def run(self, rest: "tuple[int, Callable[[], FunctionsPart | None]] | None" = None) -> ModuleFacts:
-        self._module_level()
-        functions = self.ctx.functions
-        if rest is None:
-            self._functions(functions)
-            return self.facts
-        start, take = rest
-        self._functions(functions[:start])
-        part = take()
-        if part is None or part.start != start or len(part.functions) != len(functions) - start:
-            self._functions(functions[start:])  # not to be had: done here
-            return self.facts
-        self.facts.functions.extend(part.functions)
-        self.facts.clean_sinks |= part.clean_sinks
-        self.facts.dead.extend(part.dead)
-        self.facts.bounded += part.bounded
-        return self.facts
-
-    def part(self, start: int) -> FunctionsPart:
-        self._module_level()
-        facts = self.facts
-        functions, dead, bounded = len(facts.functions), len(facts.dead), facts.bounded
-        sinks = set(facts.clean_sinks)
-        self._functions(self.ctx.functions[start:])
-        return FunctionsPart(start, facts.functions[functions:], facts.clean_sinks - sinks, facts.dead[dead:],
-                             facts.bounded - bounded)
-
-    def _module_level(self) -> None:
-        """The module's definitions, classes and module-level code: what
-        every function reads of the module."""
+    def run(self) -> ModuleFacts:
         tree = self.ctx.tree
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -295,9 +222,7 @@ class _ModuleExtractor:
             if labels and "." not in name and "\0" not in name and self._is_module_variable(name):
                 self.facts.exports[name] = labels
         self.module_types = {k: v for k, v in module_fn.types.items() if "." not in k}
-
-    def _functions(self, nodes: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> None:
-        for node in nodes:
+        for node in self.ctx.functions:
             walker = _FunctionWalker(self, node, self._qualname(node), self._params(node))
             try:
                 walker.start()
@@ -306,6 +231,7 @@ class _ModuleExtractor:
                 walker.give_up()
                 self.facts.bounded += 1
             self.facts.functions.append(walker.finish())
+        return self.facts
 
     def local_names(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
         """Every name a function binds itself (parameters, assignments, loop
