@@ -534,9 +534,18 @@ def test_a_process_that_ends_without_freeing_keeps_the_results_and_the_state_to_
         assert sorted(source.path for source, _, _ in results) == ["helpers.py", "service.py"]
         kept_results = [weakref.ref(result) for _, _, result in results]
         del results
+        (root / "service.py").write_text(SERVICE + "\n")
+        freed_when_rules_were_selected: list[bool] = []
+        select = engine.select_rules
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(engine, "select_rules", lambda config: freed_when_rules_were_selected.append(
+                states[0]() is None and all(ref() is None for ref in kept_results)) or select(config))
+            review_with(root, None)  # the next review (a change's other side) starts without the last one's
+        assert freed_when_rules_were_selected and all(freed_when_rules_were_selected)
+        assert len(engine._LastFile.to_the_end) == 1  # its own results
     finally:
         engine.keep_last_file(False)
-    assert states[0]() is None and all(ref() is None for ref in kept_results)
+    assert engine._LastFile.to_the_end == []
     with pytest.MonkeyPatch.context() as patch:  # not kept by default
         patch.setattr(engine, "resume", noted)
         (root / "helpers.py").write_text(HELPERS + "\n\ndef another():\n    return 1\n")
