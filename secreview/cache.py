@@ -20,8 +20,10 @@ working state is kept as well (the latest few, one per project and
 settings), so after an edit only what the edited files reach is solved
 again (`secreview.taint.solve.resume`). A state is stored whole, as a new
 generation, then each resumed solve stores only its changes as the next
-step of that generation, until `MAX_STEPS`; a step is stored only on the
-generation and step it was made from, so concurrent runs never mix states.
+step of that generation, until the steps would be more than `MAX_STEPS`
+or hold more than `STEPS_SHARE` of the state's bytes; a step is stored
+only on the generation and step it was made from, so concurrent runs
+never mix states.
 After an edit, the state's bytes are fetched by a thread while the review
 parses the edited file (`fetch_state_ahead`): reading a blob does not hold
 the interpreter's lock.
@@ -82,7 +84,14 @@ FORMAT = 2
 KEEP_SOLUTIONS = 16  # taint-step results kept (each is one state of one project)
 KEEP_STATES = 4  # taint-solver states kept (one per project and review settings)
 KEEP_MODELS = 4  # parsed bundled models kept (one per secreview version in use)
-MAX_STEPS = 8  # changes stored on top of a solver state before it is stored whole again
+# A resumed solve's change is stored as a step on the stored state, unless
+# that would make this many steps, or the steps' bytes more than this share
+# of the whole state's: reading the steps back then costs a fraction of
+# reading the state, while storing the state whole (11 MB on Nova, 0.2 s
+# of a review) comes once per that many bytes of changes, not once per
+# eight edits whatever their size (20 edits of Nova's largest module).
+MAX_STEPS = 64
+STEPS_SHARE = 0.25
 RACY_SECONDS = 2  # a file changed this recently is hashed again next time (see the module's docstring)
 FORGET_DIGESTS_DAYS = 30  # a remembered digest not written again for this long is dropped (then hashed again)
 # A file's result that no review has read or written for this long is
@@ -403,10 +412,11 @@ class ResultCache:
         of that key (which then does not read it again)."""
         self._ahead = (key, self.get_state(key))
 
-    def get_state(self, key: str) -> "tuple[dict[str, str], SolverState, tuple[str, int]] | None":
+    def get_state(self, key: str) -> "tuple[dict[str, str], SolverState, tuple[str, int, int, int]] | None":
         """The solver state stored under `key`: the (path -> file key) of the
         facts it was made from, the state, and where it stands (its
-        generation, and how many stored steps it includes). None if absent
+        generation, how many stored steps it includes, their bytes and the
+        bytes of the state stored whole). None if absent
         or damaged (a damaged step is deleted, and the review solves in
         full)."""
         from secreview.taint.solve import SolverState, StateDelta, apply_delta
@@ -427,6 +437,7 @@ class ResultCache:
             if row is None:
                 return None
             generation, value = row
+            whole, stepped = len(value), 0
             try:
                 files, state = pickle.loads(value)
                 if not isinstance(state, SolverState):
@@ -447,6 +458,7 @@ class ResultCache:
                     if number != step + 1 or not isinstance(delta, StateDelta):
                         raise ValueError(f"step {number} after {step}")
                     apply_delta(state, delta)
+                    stepped += len(value)
                 except Exception:  # noqa: BLE001 - any damage means: solve in full
                     self.discarded += 1
                     self._db.execute("DELETE FROM solver_steps WHERE key = ? AND generation = ? AND step >= ?",
@@ -456,7 +468,7 @@ class ResultCache:
         except sqlite3.Error as exc:
             self._fail("cannot be read", exc)
             return None
-        return files, state, (generation, step)
+        return files, state, (generation, step, stepped, whole)
 
     def _load(self, query: str, keys: list[str], table: str = "files") -> dict:
         if self._db is None or not keys:
@@ -511,20 +523,26 @@ class ResultCache:
             self._pending_solution = (key, value, time.time())
 
     def stage_state(self, key: str, files: dict[str, str], state: "SolverState",
-                    delta: "tuple[tuple[str, int], StateDelta] | None" = None) -> None:
+                    delta: "tuple[tuple[str, int, int, int], StateDelta] | None" = None) -> None:
         """Remember the solver's state after a solve of the facts `files`
-        names. With `delta` (where the state it resumed from stood, and what
-        it changed), only the change is stored as the next step, unless
-        `MAX_STEPS` are stored already; if another run stored a step or a new
-        generation meanwhile, nothing is (the stored state stays valid for
-        the files it names)."""
-        if delta is not None and delta[0][1] < MAX_STEPS:
-            base, change = delta
+        names. With `delta` (where the state it resumed from stood, as
+        `get_state` gives it, and what it changed), only the change is stored
+        as the next step, unless the steps would then be too many or too
+        large (`MAX_STEPS`, `STEPS_SHARE`): then the state is stored whole,
+        as a new generation. If another run stored a step or a new
+        generation meanwhile, a step is not stored (the stored state stays
+        valid for the files it names)."""
+        if delta is not None:
+            (generation, step, stepped, whole), change = delta
             value = self._pickled((files, change))
-        else:
-            base, value = None, self._pickled((files, state))
+            if value is None:
+                return
+            if step + 1 <= MAX_STEPS and stepped + len(value) <= STEPS_SHARE * whole:
+                self._pending_state = (key, (generation, step), value)
+                return
+        value = self._pickled((files, state))
         if value is not None:
-            self._pending_state = (key, base, value)
+            self._pending_state = (key, None, value)
 
     def _pickled(self, value: Any) -> bytes | None:
         """`value` pickled to be stored; None without a database, or when it

@@ -297,11 +297,15 @@ def test_the_generator_makes_programs_with_flows(tmp_path):
     assert with_flows >= 7
 
 
-def test_changes_are_stored_as_steps_until_the_state_is_stored_whole(tmp_path):
+def test_changes_are_stored_as_steps_until_the_state_is_stored_whole(tmp_path, monkeypatch):
     import sqlite3
 
-    from secreview.cache import FILE_NAME, MAX_STEPS
+    import secreview.cache as cache_module
+    from secreview.cache import FILE_NAME
 
+    MAX_STEPS = 8
+    monkeypatch.setattr(cache_module, "MAX_STEPS", MAX_STEPS)
+    monkeypatch.setattr(cache_module, "STEPS_SHARE", 1000)  # the count decides here
     root, folder = two_files(tmp_path, HELPERS)
     review_with(root, ResultCache(str(folder)))
     steps = []
@@ -366,10 +370,13 @@ def test_a_cache_with_states_in_the_older_table_drops_them(tmp_path):
 
 
 @pytest.mark.parametrize("table", ["solver_values", "solver_steps"])
-def test_a_damaged_state_or_step_is_dropped_and_the_review_solves_in_full(tmp_path, table):
+def test_a_damaged_state_or_step_is_dropped_and_the_review_solves_in_full(tmp_path, table, monkeypatch):
     import sqlite3
 
+    import secreview.cache as cache_module
     from secreview.cache import FILE_NAME
+
+    monkeypatch.setattr(cache_module, "STEPS_SHARE", 1000)  # a step, however large beside this small state
 
     root, folder = two_files(tmp_path, HELPERS)
     review_with(root, ResultCache(str(folder)))  # the state, whole
@@ -388,10 +395,13 @@ def test_a_damaged_state_or_step_is_dropped_and_the_review_solves_in_full(tmp_pa
         assert db.execute("SELECT COUNT(*) FROM solver_values").fetchone()[0] == 1  # the damaged one is gone
 
 
-def test_a_step_stored_meanwhile_by_another_run_wins(tmp_path):
+def test_a_step_stored_meanwhile_by_another_run_wins(tmp_path, monkeypatch):
     """Two runs resume from the same stored state: the first stores its
     change, the second stores nothing (its change applies to the state the
     first replaced); the state read back is the first run's."""
+    import secreview.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "STEPS_SHARE", 1000)  # a step, however large beside this small state
     root, cache_folder = two_files(tmp_path, HELPERS)
     folder = str(cache_folder)
     review_with(root, ResultCache(folder))
@@ -615,6 +625,47 @@ def test_a_state_read_ahead_serves_the_next_read_of_its_key_only(tmp_path):
     files, state, step = cache.get_state(key)
     assert sorted(files) == ["helpers.py", "service.py"] and step[1] == 0
     assert cache.get_state(key) is None  # read again: gone
+
+
+def test_the_state_is_stored_whole_before_its_steps_outgrow_their_share_of_it(tmp_path, monkeypatch):
+    """Steps are stored while their bytes, the new one included, stay
+    within `STEPS_SHARE` of the whole state's; the edit that would pass it
+    stores the state whole, and the steps start again on it."""
+    import sqlite3
+
+    import secreview.cache as cache_module
+    from secreview.cache import FILE_NAME
+
+    root, folder = two_files(tmp_path, HELPERS)
+    review_with(root, ResultCache(str(folder)))
+    monkeypatch.setattr(cache_module, "STEPS_SHARE", 1000)  # the first change: a step, to measure
+
+    def edit(number: int) -> None:
+        (root / "helpers.py").write_text((UNSAFE_HELPERS if number % 2 else HELPERS) + f"\n# edit {number}\n")
+        review_with(root, ResultCache(str(folder)))
+
+    def stored() -> tuple[int, list[int]]:
+        with sqlite3.connect(folder / FILE_NAME) as db:
+            (whole,) = db.execute("SELECT length(value) FROM solver_values").fetchone()
+            return whole, [size for (size,) in db.execute("SELECT length(value) FROM solver_steps ORDER BY step")]
+
+    edit(1)
+    whole, steps = stored()
+    assert len(steps) == 1
+    # Room for two steps of this size (the edits alternate two texts), not three.
+    monkeypatch.setattr(cache_module, "STEPS_SHARE", 2.5 * steps[0] / whole)
+    counts = []
+    for number in range(2, 7):
+        edit(number)
+        now_whole, steps = stored()
+        counts.append(len(steps))
+        assert sum(steps) <= cache_module.STEPS_SHARE * now_whole
+    # The third step would have passed the share: the state was stored
+    # whole. (Later, the new state's size, a little larger, sets the room.)
+    assert counts[:3] == [2, 0, 1] and 0 not in counts[3:4]
+    cold = review_with(root, None)
+    warm = review_with(root, ResultCache(str(folder)))
+    assert [(f.rule, f.line, f.trace) for f in warm.findings] == [(f.rule, f.line, f.trace) for f in cold.findings]
 
 
 def test_a_stored_state_unpickles_only_the_entries_a_resume_uses(tmp_path):
