@@ -174,7 +174,15 @@ class _StateFetch:
             self._row = _UNREAD
 
     def wait(self) -> None:
+        """The thread ended, and gone from the system's list of this
+        process's threads, which is what tells the review whether it may
+        fork (`engine._start_method`): a joined thread is still listed for
+        a moment (right after the join, in three of four tries here)."""
         self._thread.join()
+        task = f"/proc/self/task/{self._thread.native_id}"
+        deadline = time.monotonic() + 0.1
+        while os.path.exists(task) and time.monotonic() < deadline:
+            time.sleep(0.0001)
 
     def row(self) -> "tuple[str, bytes] | None | object":
         """(generation, value), None when there is no state, or `_UNREAD`

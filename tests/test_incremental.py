@@ -563,6 +563,31 @@ def test_a_process_that_ends_without_freeing_keeps_the_results_and_the_state_to_
     assert len(states) == 2 and states[1]() is None and engine._LastFile.to_the_end == []
 
 
+def test_a_fetch_waited_for_is_gone_from_the_process_s_threads(tmp_path, monkeypatch):
+    """What decides whether the review may fork is the kernel's list of the
+    process's threads (`engine._threads`): once the fetch is waited for,
+    its thread is no longer in it, even when it ends just as it is waited
+    for (a joined thread is listed for a moment after)."""
+    import secreview.cache as cache_module
+
+    if not Path("/proc/self/task").is_dir():
+        pytest.skip("no /proc: the threads are counted by `threading`")
+
+    class Ending(cache_module._StateFetch):
+        def _read(self, path):
+            time.sleep(0.005)  # still working when it is waited for
+
+    monkeypatch.setattr(cache_module, "_StateFetch", Ending)
+    cache = ResultCache(str(tmp_path / "cache"))
+    listed = []
+    for _ in range(40):
+        wait = cache.fetch_state_ahead("a key")
+        native_id = cache._fetched._thread.native_id
+        wait()
+        listed.append(Path(f"/proc/self/task/{native_id}").exists())
+    assert not any(listed)
+
+
 def test_a_state_fetched_ahead_serves_its_key_and_a_failed_fetch_costs_a_read(tmp_path):
     """The fetched bytes are the state `get_state` reads itself; a fetch for
     another key is waited for and left aside; a fetch that fails (here: no
