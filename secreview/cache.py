@@ -85,7 +85,7 @@ KEEP_SOLUTIONS = 16  # taint-step results kept (each is one state of one project
 KEEP_STATES = 4  # taint-solver states kept (one per project and review settings)
 KEEP_MODELS = 4  # parsed bundled models kept (one per secreview version in use)
 # A resumed solve's change is stored as a step on the stored state, unless
-# that would make this many steps, or the steps' bytes more than this share
+# that would make more than this many steps, or the steps' bytes more than this share
 # of the whole state's: reading the steps back then costs a fraction of
 # reading the state, while storing the state whole (11 MB on Nova, 0.2 s
 # of a review) comes once per that many bytes of changes, not once per
