@@ -597,7 +597,7 @@ class ResultCache:
                 if digests:
                     self._db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)", digests)
                     self._db.execute("DELETE FROM digests WHERE written < ?",
-                                     (time.time() - FORGET_DIGESTS_DAYS * 86400,))
+                                     (time.time() - FORGET_DIGESTS_DAYS * DAY,))
         except sqlite3.Error as exc:
             self._fail("cannot be written", exc)
 

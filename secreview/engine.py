@@ -248,6 +248,15 @@ class HelpedRules:
     too_deep: bool = False  # the recursion limit was reached
     timed_out: bool = False  # the time limit was reached
 
+    def outcome(self) -> tuple[list[Finding], str | None]:
+        """(findings, a rule's failure), as `_run_rules` gives them here;
+        raises what stopped the rules in the helper, as it would have here."""
+        if self.timed_out:
+            raise TimeLimitExceeded()
+        if self.too_deep:
+            raise RecursionError("maximum recursion depth exceeded (in the helper process)")
+        return self.findings, self.failure
+
 
 def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
@@ -337,11 +346,7 @@ def _review_file(source: SourceFile, rules: list[Rule], config: Config,
                 return result
             done = helped()
             if done is not None and done.digest == _digest(text):
-                if done.timed_out:
-                    raise TimeLimitExceeded()
-                if done.too_deep:
-                    raise RecursionError("maximum recursion depth exceeded (in the helper process)")
-                result.findings, rule_failure = done.findings, done.failure
+                result.findings, rule_failure = done.outcome()
             else:
                 result.findings, rule_failure = _run_rules(ctx, rules, config)
             if too_deep:
@@ -394,11 +399,7 @@ def _rules_settled(result: FileResult, helped: Callable[[], "HelpedRules | None"
     done = helped()
     try:
         if done is not None and done.digest == digest:
-            if done.timed_out:
-                raise TimeLimitExceeded()
-            if done.too_deep:
-                raise RecursionError("maximum recursion depth exceeded (in the helper process)")
-            findings, rule_failure = done.findings, done.failure
+            findings, rule_failure = done.outcome()
         else:
             with time_limit(config.file_time_limit):
                 ctx = FileContext(parse_source(text, source.path), is_test=is_test_path(source.path))
