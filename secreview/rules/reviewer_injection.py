@@ -618,10 +618,8 @@ class _Sentences:
         """Where the sentence holding offset `start` begins and ends: the
         last end in the text cut at `start`, and the first from `start` on."""
         text = self.text
-        edge = start
-        while edge > 0 and text[edge - 1].isspace():
-            edge -= 1
-        edge = max(edge - 1, 0)  # a "." there ends a sentence at the cut; blank lines may stop short of it
+        # A "." there ends a sentence at the cut; blank lines may stop short of it.
+        edge = max(_back_over_blanks(text, start) - 1, 0)
         near = [match.end() for match in SENTENCE_END.finditer(text, edge, start)]
         if near:
             begin = near[-1]
@@ -645,10 +643,7 @@ class _Sentences:
             known = self._clauses[(begin, finish)] = (
                 sentence, [begin + match.end() for match in CLAUSE_START.finditer(sentence)])
         sentence, stops = known
-        edge = start
-        while edge > begin and (text[edge - 1].isspace() or text[edge - 1] in "-–—'‘"):
-            edge -= 1
-        edge = max(edge - 1, begin)
+        edge = max(_back_over_blanks(text, start, begin, "-–—'‘") - 1, begin)
         near = [begin + match.end() for match in CLAUSE_START.finditer(sentence, edge - begin, start - begin)]
         if near:
             return text[near[-1]:start]
@@ -663,10 +658,16 @@ class _Sentences:
 
 def _quoted(text: str, start: int) -> bool:
     """The phrase opens with a quotation mark: it is cited, not said."""
-    before = start
-    while before > 0 and text[before - 1].isspace():
-        before -= 1
+    before = _back_over_blanks(text, start)
     return before > 0 and text[before - 1] in "\"'“‘`«"
+
+
+def _back_over_blanks(text: str, start: int, floor: int = 0, also: str = "") -> int:
+    """Where the blanks (and characters of `also`) that end `text[:start]`
+    begin, not before `floor`."""
+    while start > floor and (text[start - 1].isspace() or text[start - 1] in also):
+        start -= 1
+    return start
 
 
 def _shorten(text: str, begin: int, start: int, finish: int, limit: int = 100) -> str:
