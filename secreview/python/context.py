@@ -242,6 +242,10 @@ class FileContext:
         self._class_attributes: dict[int, dict[str, list[ast.AST] | None]] = {}  # id(class) -> attr -> values
         self._nodes_cache: dict[tuple[type, ...], list[ast.AST]] = {}
         self._global_names: set[str] | None = None
+        # Reads of the values a class gives its attributes, which any of its
+        # methods may assign (`instance_attribute_values`): the taint
+        # extractor tells from it which facts rest on other methods.
+        self.attribute_reads = 0
         self._blocks: list[tuple[ast.AST, str, list[ast.AST]]] | None = None
 
     def __getattr__(self, name: str):
@@ -743,6 +747,7 @@ class FileContext:
             return None
         if not self._class_attributes:
             self._collect_class_attributes()
+        self.attribute_reads += 1
         return self._class_attributes.get(id(klass), {}).get(expr.attr)
 
     def _collect_class_attributes(self) -> None:

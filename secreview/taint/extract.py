@@ -22,6 +22,7 @@ statistics.
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -36,6 +37,9 @@ from secreview.taint.facts import (
     clear, extend, union,
 )
 from secreview.taint.models import CallSpec, Models, SinkSpec
+from secreview.taint.reuse import (
+    BOUNDED, CLASS, COUNT, DEAD, DEAD_COUNT, FUNCTIONS, MIN_FUNCTIONS, SINKS, Fingerprint, Reuse,
+)
 
 MAX_STEPS = 60_000  # expression and statement visits per function
 _LOOP_PASSES = 2
@@ -75,6 +79,10 @@ class ModuleFacts:
     # (first, last) lines of statements that constant conditions never run
     dead: list[tuple[int, int]] = field(default_factory=list)
     bounded: int = 0
+    # What reusing these facts after an edit checks (`secreview.taint.reuse`);
+    # None for a file with few functions.
+    fingerprint: Fingerprint | None = None
+    reused: int = field(default=0, compare=False)  # functions whose facts came from the last extraction
 
     @property
     def module_function(self) -> str:
@@ -134,6 +142,14 @@ class ProjectModules:
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_known": {}}
 
+    def digest(self) -> bytes:
+        """Of the names and folders (a file's facts depend on them)."""
+        found = self.__dict__.get("_digest")
+        if found is None:
+            text = "\0".join([*sorted(self.names), "", *sorted(self.folders)])
+            found = self._digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
+        return found
+
     def contains(self, path: str) -> bool:
         """Whether `path` (`pkg.mod.func`, `pkg.mod.Class().method`) names a
         project module: from its start, or after a project folder that holds
@@ -160,11 +176,14 @@ class ProjectModules:
 
 
 def extract(ctx: FileContext, models: Models, module: str, is_package: bool,
-            project: ProjectModules, aliases: dict[str, str] | None = None) -> ModuleFacts:
+            project: ProjectModules, aliases: dict[str, str] | None = None,
+            previous: ModuleFacts | None = None) -> ModuleFacts:
     """The file's taint facts. `aliases` renames the top-level name of
     absolute imports (a project module that got a unique name, see
-    engine._module_names)."""
-    return _ModuleExtractor(ctx, models, module, is_package, project, aliases).run()
+    engine._module_names). `previous`: the facts of an earlier text of the
+    file, extracted with the same models and aliases, whose unchanged
+    functions' facts are taken over (`secreview.taint.reuse`)."""
+    return _ModuleExtractor(ctx, models, module, is_package, project, aliases).run(previous)
 
 
 class _ModuleExtractor:
@@ -181,6 +200,7 @@ class _ModuleExtractor:
         self.defs: dict[str, str] = {}  # module-level def/class name -> qualified name
         self.imports: dict[str, str] = {}
         self._locals: dict[int, set[str]] = {}
+        self._unit_sinks: list[tuple[int, str]] | None = None  # the clean sinks of the unit being walked
         for local, target in ctx.imports.items():
             self.imports[local] = self._absolute(target)
 
@@ -196,7 +216,7 @@ class _ModuleExtractor:
         return ".".join([*base, rest] if rest else base)
 
     # ------------------------------------------------------------------ run
-    def run(self) -> ModuleFacts:
+    def run(self, previous: ModuleFacts | None = None) -> ModuleFacts:
         tree = self.ctx.tree
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -222,16 +242,59 @@ class _ModuleExtractor:
             if labels and "." not in name and "\0" not in name and self._is_module_variable(name):
                 self.facts.exports[name] = labels
         self.module_types = {k: v for k, v in module_fn.types.items() if "." not in k}
-        for node in self.ctx.functions:
-            walker = _FunctionWalker(self, node, self._qualname(node), self._params(node))
-            try:
-                walker.start()
-                walker.walk_body(node.body)
-            except (_OutOfBudget, RecursionError):
-                walker.give_up()
-                self.facts.bounded += 1
-            self.facts.functions.append(walker.finish())
+        functions = self.ctx.functions
+        if len(functions) < MIN_FUNCTIONS:
+            for node in functions:
+                self._walk(node)
+            return self.facts
+        self._by_units(Reuse(self, previous))
         return self.facts
+
+    def _walk(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        walker = _FunctionWalker(self, node, self._qualname(node), self._params(node))
+        try:
+            walker.start()
+            walker.walk_body(node.body)
+        except (_OutOfBudget, RecursionError):
+            walker.give_up()
+            self.facts.bounded += 1
+        self.facts.functions.append(walker.finish())
+
+    def _by_units(self, reuse: Reuse) -> None:
+        """The functions' facts unit by unit (`secreview.taint.reuse`): the
+        previous extraction's where they still hold, else walked; and the
+        fingerprint that lets the next extraction do the same."""
+        facts, ctx, functions = self.facts, self.ctx, self.ctx.functions
+        previous = reuse.previous
+        records = reuse.fingerprint.units
+        for node, first, last, start, end in reuse.units:
+            qualname = self._qualname(node)
+            digest = reuse.unit_digest(first, last)
+            at, dead_at = len(facts.functions), len(facts.dead)
+            old = reuse.take(node, qualname, first, last, digest)
+            if old is not None and previous is not None:
+                facts.functions.extend(previous.functions[old[FUNCTIONS]:old[FUNCTIONS] + old[COUNT]])
+                facts.dead.extend(previous.dead[old[DEAD]:old[DEAD] + old[DEAD_COUNT]])
+                facts.clean_sinks.update(old[SINKS])
+                facts.bounded += old[BOUNDED]
+                facts.reused += old[COUNT]
+                sinks, bounded, klass = old[SINKS], old[BOUNDED], old[CLASS]
+            else:
+                self._unit_sinks = []
+                reads, bounded = ctx.attribute_reads, facts.bounded
+                for function in functions[start:end]:
+                    self._walk(function)
+                sinks, self._unit_sinks = tuple(self._unit_sinks), None
+                bounded = facts.bounded - bounded
+                klass = reuse.class_key(node) if ctx.attribute_reads != reads else None
+            records.append((qualname, first, last, digest, at, end - start, dead_at, len(facts.dead) - dead_at,
+                            sinks, bounded, klass))
+        facts.fingerprint = reuse.fingerprint
+
+    def clean_sink(self, line: int, kind: str) -> None:
+        self.facts.clean_sinks.add((line, kind))
+        if self._unit_sinks is not None:
+            self._unit_sinks.append((line, kind))
 
     def local_names(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
         """Every name a function binds itself (parameters, assignments, loop
@@ -1122,7 +1185,7 @@ class _FunctionWalker:
                 if labels:
                     self.record_sink(node, spec, labels, sink_name)
                 else:
-                    self.mod.facts.clean_sinks.add((node.lineno, spec.kind))
+                    self.mod.clean_sink(node.lineno, spec.kind)
         if attr in _MUTATORS and receiver is not None:
             added = union(*positional, *keywords.values(), star, double_star)
             key = self.key_of(receiver)
