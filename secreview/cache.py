@@ -298,6 +298,7 @@ class ResultCache:
         self._pending_state: tuple[str, tuple[str, int] | None, bytes] | None = None
         self._ahead: tuple[str, Any] | None = None  # (key, state) read ahead of `get_state`
         self._fetched: _StateFetch | None = None  # a state's bytes being read ahead of `get_state`
+        self._facts_kept: "dict[str, ModuleFacts]" = {}  # key -> facts `previous_facts` read
         self._pending_digests: list[tuple[bytes, str, bytes, float]] = []
         self._pending_models: tuple[str, bytes, float] | None = None
         self._pending_touch: tuple[str, int, list[str]] | None = None
@@ -393,8 +394,30 @@ class ResultCache:
     def facts_many(self, keys: Iterable[str]) -> dict[str, "ModuleFacts"]:
         """The stored taint facts among `keys` (damaged ones deleted, with
         their results, and left out)."""
-        return self._load("SELECT key, facts FROM files WHERE facts IS NOT NULL AND key IN ({})",
-                          list(dict.fromkeys(keys)))
+        wanted = list(dict.fromkeys(keys))
+        kept = {key: self._facts_kept[key] for key in wanted if key in self._facts_kept}
+        if len(kept) == len(wanted):
+            return kept
+        found = self._load("SELECT key, facts FROM files WHERE facts IS NOT NULL AND key IN ({})",
+                           [key for key in wanted if key not in kept])
+        found.update(kept)
+        return found
+
+    def previous_facts(self, key: str, path: str) -> "ModuleFacts | None":
+        """The taint facts the file at `path` had when the solver state under
+        `key` was stored, if that state was read ahead (`read_state_ahead`).
+        They are kept for `facts_many`: resuming the state asks for them
+        again."""
+        ahead = self._ahead
+        if ahead is None or ahead[0] != key or ahead[1] is None:
+            return None
+        old = ahead[1][0].get(path)
+        if old is None:
+            return None
+        found = self.facts_many([old]).get(old)
+        if found is not None:
+            self._facts_kept[old] = found
+        return found
 
     def get_solution(self, key: str) -> "TaintResult | None":
         found = self._load("SELECT key, value FROM solutions WHERE key IN ({})", [key], table="solutions").get(key)

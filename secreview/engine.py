@@ -215,18 +215,20 @@ def _without_cycle_collector() -> Iterator[None]:
 
 def review_file(source: SourceFile, rules: list[Rule], config: Config,
                 taint: TaintSetup | None = None, helped: "Callable[[], HelpedRules | None] | None" = None,
-                prepared: "Prepared | None" = None, later: "Settling | None" = None) -> FileResult:
+                prepared: "Prepared | None" = None, later: "Settling | None" = None,
+                previous: "Callable[[str], ModuleFacts | None] | None" = None) -> FileResult:
     """Review one file. `helped`, if given, returns what the rules found in
     it as a helper process worked it out (None if it did not): called once
     the taint facts are extracted here, and used only if made from the same
     text. With `later` too, it is called only when `later` settles: the
     result comes back with its taint facts but without its findings.
     `prepared`: a file already read and parsed (by `_prepared`), used if it
-    is this one."""
+    is this one. `previous(path)`: the facts of the file's last reviewed
+    text, if known, whose unchanged functions' facts are taken over."""
     with _without_cycle_collector():
         try:
             with time_limit(config.file_time_limit):
-                return _review_file(source, rules, config, taint, helped, prepared, later)
+                return _review_file(source, rules, config, taint, helped, prepared, later, previous)
         except TimeLimitExceeded:
             return _timed_out(source, config)
 
@@ -317,7 +319,8 @@ def _kept_to_the_end(*objects: Any) -> None:
 
 def _review_file(source: SourceFile, rules: list[Rule], config: Config,
                  taint: TaintSetup | None = None, helped: "Callable[[], HelpedRules | None] | None" = None,
-                 prepared: "Prepared | None" = None, later: "Settling | None" = None) -> FileResult:
+                 prepared: "Prepared | None" = None, later: "Settling | None" = None,
+                 previous: "Callable[[str], ModuleFacts | None] | None" = None) -> FileResult:
     result = FileResult(source.path)
     _LastFile.held.clear()
     try:
@@ -336,7 +339,7 @@ def _review_file(source: SourceFile, rules: list[Rule], config: Config,
             # The same outcome as below, in the other order: the helper runs
             # the rules meanwhile.
             try:
-                taint_failure, too_deep = _take_facts(result, ctx, source, taint), False
+                taint_failure, too_deep = _take_facts(result, ctx, source, taint, previous), False
             except RecursionError:
                 too_deep = True
             if later is not None and not too_deep:
@@ -424,12 +427,14 @@ def _rules_settled(result: FileResult, helped: Callable[[], "HelpedRules | None"
     return False
 
 
-def _take_facts(result: FileResult, ctx: FileContext, source: SourceFile, taint: TaintSetup) -> str | None:
+def _take_facts(result: FileResult, ctx: FileContext, source: SourceFile, taint: TaintSetup,
+                previous: "Callable[[str], ModuleFacts | None] | None" = None) -> str | None:
     """Extract the file's taint facts into `result`; the failure, if the
     engine failed."""
     try:
         name, is_package = taint.modules.get(source.path) or module_name(source.path, source.abspath)
-        result.taint = extract(ctx, taint.models, name, is_package, taint.project, taint.aliases.get(source.path))
+        result.taint = extract(ctx, taint.models, name, is_package, taint.project, taint.aliases.get(source.path),
+                               previous(source.path) if previous is not None else None)
     except RecursionError:
         raise
     except Exception as exc:  # a defect in the engine must not end the review
@@ -633,14 +638,17 @@ class LocalExecutor:
     def review_files(self, files: list[SourceFile], config: Config, taint: TaintSetup,
                      meanwhile: Callable[[], None] | None = None,
                      settling: Settling | None = None,
-                     fetch_ahead: Callable[[], Callable[[], None]] | None = None) -> Iterator[FileResult]:
+                     fetch_ahead: Callable[[], Callable[[], None]] | None = None,
+                     previous: Callable[[str], ModuleFacts | None] | None = None) -> Iterator[FileResult]:
         """As `Executor.review_files`. `meanwhile`: work of the review's own
         that may run while another process works on the files (it is called
         only then). `settling`: results may come back without their rules'
         findings, completed when it settles (which the caller must see to).
         `fetch_ahead`: starts reading, in a thread, what `meanwhile` needs;
         it returns the function that waits for that thread, called before
-        this process forks (only where the helper is to be forked)."""
+        this process forks (only where the helper is to be forked).
+        `previous(path)`: the facts of a file's last reviewed text, called
+        once `meanwhile` has run (see `review_file`)."""
         jobs = self.jobs if self.jobs is not None else available_cpus()
         if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
             rules = select_rules(config)
@@ -662,7 +670,8 @@ class LocalExecutor:
                     halved = _in_halves(source, rules, config) if jobs > 1 else None
                     yield halved if halved is not None else review_file(
                         source, rules, config, taint,
-                        None if helper is None else functools.partial(helper.findings, index), prepared, later)
+                        None if helper is None else functools.partial(helper.findings, index), prepared, later,
+                        previous if helper is not None and meanwhile is not None else None)
             finally:
                 if helper is not None and later is None:
                     helper.stop()
@@ -1282,7 +1291,8 @@ def _cached_or_fresh(files: list[SourceFile], config: Config, taint: TaintSetup,
         # solver's state: resuming it is the review's next step.
         fresh = executor.review_files(todo, config, taint, meanwhile=functools.partial(  # type: ignore[call-arg]
             _read_state_ahead, cache, review_key, config.include_tests), settling=settling,
-            fetch_ahead=functools.partial(cache.fetch_state_ahead, state_key(review_key, config.include_tests)))
+            fetch_ahead=functools.partial(cache.fetch_state_ahead, state_key(review_key, config.include_tests)),
+            previous=functools.partial(cache.previous_facts, state_key(review_key, config.include_tests)))
     else:
         fresh = executor.review_files(todo, config, taint)
     for key in keys:

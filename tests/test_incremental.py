@@ -514,6 +514,37 @@ def test_with_a_helper_the_state_is_read_once_while_it_runs_the_rules(tmp_path, 
         [(f.rule, f.path, f.line, f.trace) for f in cold.findings] != []
 
 
+def test_with_a_helper_the_edited_file_s_unchanged_functions_keep_their_facts(tmp_path, monkeypatch):
+    """After an edit, two jobs: the edited file's functions that the edit did
+    not touch take their facts from the file's facts the stored state was
+    made from (`secreview.taint.reuse`), which are read once (the resumed
+    solve wants them too); the report is a cold review's."""
+    import importlib
+
+    import secreview.engine as engine
+
+    monkeypatch.setattr(importlib.import_module("secreview.taint.extract"), "MIN_FUNCTIONS", 0)
+    monkeypatch.setattr(engine, "_start_method", lambda: "fork")
+    helpers = HELPERS + "\n\ndef other(value):\n    return value.strip()\n"
+    root, folder = two_files(tmp_path, helpers)
+    review_with(root, ResultCache(str(folder)))
+    (root / "helpers.py").write_text(helpers.replace("shlex.quote(command)", "command"))
+    extracted: list[ModuleFacts] = []
+    extract = engine.extract
+    monkeypatch.setattr(engine, "extract", lambda *args: extracted.append(extract(*args)) or extracted[-1])
+    cache = ResultCache(str(folder))
+    read: list[str] = []
+    load = cache._load
+    monkeypatch.setattr(cache, "_load", lambda query, keys, **table: (
+        read.extend(keys) if "facts" in query else None) or load(query, keys, **table))
+    warm = review([str(root)], Config(), root=str(root), jobs=2, cache=cache)
+    assert [(facts.path, facts.reused) for facts in extracted] == [("helpers.py", 1)]  # `other`, not `run`
+    assert cache.solutions_resumed == 1 and len(read) == len(set(read))
+    cold = review_with(root, None)
+    assert [(f.rule, f.path, f.line, f.trace) for f in warm.findings] == \
+        [(f.rule, f.path, f.line, f.trace) for f in cold.findings] != []
+
+
 def test_a_process_that_ends_without_freeing_keeps_the_results_and_the_state_to_its_end(tmp_path):
     """`keep_last_file` (the program): the files' results and the solver's
     state outlive the review instead of being freed as it returns; a
