@@ -118,7 +118,8 @@ class Reuse:
         declared = frozenset(n for g in ctx.nodes(ast.Global) for n in g.names)  # type: ignore[attr-defined]
         self.fingerprint = Fingerprint(frame, names, rebound, declared, [])
         self.units: list[tuple[ast.AST, int, int, int, int]] = self._units()  # (node, first, last, start, end)
-        self.old: dict[tuple[str, int], tuple] = {}
+        self.old: dict[tuple[str, int], tuple] = {}  # (qualname, first line) -> record, of units that may be taken
+        self.changed_lines: list[int] = []  # where the names whose signatures changed are used
         self.previous = previous
         old = previous.fingerprint if previous is not None else None
         if old is None or old.frame != frame or not _whole(old, previous):  # type: ignore[arg-type]
