@@ -80,10 +80,6 @@ class Fingerprint:
             setattr(self, name, value)
 
 
-def _digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-
-
 def _first_line(node: ast.AST) -> int:
     decorators = getattr(node, "decorator_list", None)
     return min([node.lineno, *(d.lineno for d in decorators)]) if decorators else node.lineno  # type: ignore[attr-defined]
@@ -136,7 +132,7 @@ class Reuse:
     def _frame(self) -> tuple[bytes, list[ast.AST]]:
         """The digest of everything but the defs' bodies, and the parts of
         the tree it covers whose names are read (`_frame_names`)."""
-        mod, lines = self.mod, self.lines
+        mod = self.mod
         out = hashlib.blake2b(digest_size=16)
         project = mod.project.digest()
         out.update(f"{mod.module}\0{mod.package}\0{sorted(mod.aliases.items())}\0".encode())
@@ -151,13 +147,13 @@ class Reuse:
                     first = _first_line(stmt)
                     last = max(stmt.lineno, stmt.body[0].lineno - 1)
                     out.update(b"\0class\0")
-                    out.update("\n".join(lines[first - 1:last]).encode("utf-8", "surrogatepass"))
+                    out.update(self._text(first, last))
                     parts.extend([*stmt.decorator_list, *stmt.bases, *stmt.keywords])
                     stack.append(stmt.body)
                     continue
                 end = stmt.end_lineno or stmt.lineno
                 out.update(b"\0")
-                out.update("\n".join(lines[stmt.lineno - 1:end]).encode("utf-8", "surrogatepass"))
+                out.update(self._text(stmt.lineno, end))
                 parts.append(stmt)
         return out.digest(), parts
 
@@ -206,8 +202,12 @@ class Reuse:
         at = bisect_left(lines, first)
         return at < len(lines) and lines[at] <= last
 
+    def _text(self, first: int, last: int) -> bytes:
+        """Lines `first` to `last` of the file."""
+        return "\n".join(self.lines[first - 1:last]).encode("utf-8", "surrogatepass")
+
     def unit_digest(self, first: int, last: int) -> bytes:
-        return _digest("\n".join(self.lines[first - 1:last]))
+        return hashlib.blake2b(self._text(first, last), digest_size=16).digest()
 
     def class_key(self, node: ast.AST) -> tuple[int, int, bytes] | None:
         klass = self.ctx.parent(node)
