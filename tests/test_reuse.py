@@ -189,6 +189,11 @@ def _kept(new: str, old: str = MODULE, **context) -> list[str]:
     return [f.qualname.removeprefix("pkg.mod.") for f in after.functions if id(f) in kept]
 
 
+def function(text: str, name: str):
+    """The facts of function `name` (`Class.method`) of `text`, extracted whole."""
+    return {f.qualname: f for f in facts(text).functions}[f"pkg.mod.{name}"]
+
+
 def test_a_function_appended_keeps_every_other_function_s_facts(every_file_fingerprinted):
     new = MODULE + "\n\ndef third(value):\n    return value\n"
     assert _kept(new) == ["first", "second", "checked", "Runner.__init__", "Runner.run", "Runner.other"]
@@ -214,8 +219,8 @@ def test_an_attribute_assigned_in_one_method_reextracts_the_methods_that_read_it
     new = MODULE.replace('self.allowed = frozenset(["ls", "df"])', "self.allowed = input().split()")
     # The allowed commands are no longer constants: the check in `run` no
     # longer clears the command, so its facts change and must not be taken over.
-    run = {f.qualname: f for f in facts(MODULE).functions}["pkg.mod.Runner.run"]
-    assert {f.qualname: f for f in facts(new).functions}["pkg.mod.Runner.run"] != run
+    run = function(MODULE, "Runner.run")
+    assert function(new, "Runner.run") != run
     assert _kept(new) == ["first", "second", "checked", "Runner.other"]
 
 
@@ -223,8 +228,8 @@ def test_a_name_imported_in_one_function_reextracts_the_functions_that_read_it(e
     # The extractor reads the file's imports as one table: `json.loads` in
     # `first` now means `pickle.loads`, a sink.
     new = MODULE.replace("    return value\n", "    import pickle as json\n")
-    first = {f.qualname: f for f in facts(MODULE).functions}["pkg.mod.first"]
-    assert {f.qualname: f for f in facts(new).functions}["pkg.mod.first"] != first
+    first = function(MODULE, "first")
+    assert function(new, "first") != first
     assert _kept(new) == ["checked", "Runner.__init__", "Runner.run", "Runner.other"]
 
 
@@ -233,16 +238,16 @@ def test_a_function_defined_with_the_name_another_reads_reextracts_it(every_file
     # into the project.
     new = MODULE.replace("    return value\n", "    return helper(value)\n")
     defined = new + "\n\ndef helper(value):\n    return value\n"
-    second = {f.qualname: f for f in facts(new).functions}["pkg.mod.second"]
-    assert {f.qualname: f for f in facts(defined).functions}["pkg.mod.second"] != second
+    second = function(new, "second")
+    assert function(defined, "second") != second
     assert _kept(defined, new) == ["first", "checked", "Runner.__init__", "Runner.run", "Runner.other"]
 
 
 def test_a_name_declared_global_in_one_function_reextracts_the_functions_that_read_it(every_file_fingerprinted):
     # Any function may now assign `allowed`: it is no longer a constant for `checked`.
     new = MODULE.replace("    return value\n", "    global allowed\n")
-    checked = {f.qualname: f for f in facts(MODULE).functions}["pkg.mod.checked"]
-    assert {f.qualname: f for f in facts(new).functions}["pkg.mod.checked"] != checked
+    checked = function(MODULE, "checked")
+    assert function(new, "checked") != checked
     assert _kept(new) == ["first", "Runner.__init__", "Runner.run", "Runner.other"]
 
 
@@ -251,8 +256,8 @@ def test_a_name_module_level_code_reads_changed_in_a_function_reextracts_every_f
     # longer known to be constant, so `checked`, which reads only `allowed`,
     # has other facts.
     new = MODULE.replace("    return value\n", "    from os import path as tuple\n")
-    checked = {f.qualname: f for f in facts(MODULE).functions}["pkg.mod.checked"]
-    assert {f.qualname: f for f in facts(new).functions}["pkg.mod.checked"] != checked
+    checked = function(MODULE, "checked")
+    assert function(new, "checked") != checked
     assert _kept(new) == []
 
 
@@ -263,8 +268,8 @@ def test_a_class_given_another_base_reextracts_its_methods(every_file_fingerprin
     assert "self.kwargs" in module
     new = module.replace("class Runner:", "class Runner(views.View):")
     # `self.kwargs` of a Django view is the URL's parameters: now a source.
-    other = {f.qualname: f for f in facts(module).functions}["pkg.mod.Runner.other"]
-    assert {f.qualname: f for f in facts(new).functions}["pkg.mod.Runner.other"] != other
+    other = function(module, "Runner.other")
+    assert function(new, "Runner.other") != other
     assert _kept(new, module) == []
 
 
@@ -273,8 +278,8 @@ def test_a_name_read_in_the_class_changed_reextracts_the_methods_that_read_its_a
     # `frozenset` imported in `second` is the file's: `self.allowed` is no
     # longer known to be constant where `run` checks it.
     new = MODULE.replace("    return value\n", "    import pickle as frozenset\n")
-    run = {f.qualname: f for f in facts(MODULE).functions}["pkg.mod.Runner.run"]
-    assert {f.qualname: f for f in facts(new).functions}["pkg.mod.Runner.run"] != run
+    run = function(MODULE, "Runner.run")
+    assert function(new, "Runner.run") != run
     assert _kept(new) == ["first", "checked", "Runner.other"]
 
 
