@@ -299,6 +299,7 @@ class ResultCache:
         self._ahead: tuple[str, Any] | None = None  # (key, state) read ahead of `get_state`
         self._fetched: _StateFetch | None = None  # a state's bytes being read ahead of `get_state`
         self._facts_kept: "dict[str, ModuleFacts]" = {}  # key -> facts `previous_facts` read
+        self._facts_pickled: dict[str, tuple[Any, bytes]] = {}  # key -> (facts, pickled): `pickle_facts_ahead`
         self._pending_digests: list[tuple[bytes, str, bytes, float]] = []
         self._pending_models: tuple[str, bytes, float] | None = None
         self._pending_touch: tuple[str, int, list[str]] | None = None
@@ -325,6 +326,23 @@ class ResultCache:
     @property
     def active(self) -> bool:
         return self._db is not None
+
+    def present(self, keys: Iterable[str]) -> set[str]:
+        """The keys among `keys` that have a stored result, found without
+        reading the results (`get_many` reads them, and may yet miss one
+        that another run deleted meanwhile, or that is damaged); the others
+        are counted as misses."""
+        wanted = list(dict.fromkeys(keys))
+        if self._db is None or not wanted:
+            self.misses += len(wanted)
+            return set()
+        try:
+            found = {key for key, in self._select_in("SELECT key FROM files WHERE key IN ({})", wanted)}
+        except sqlite3.Error as exc:
+            self._fail("cannot be read", exc)
+            found = set()
+        self.misses += len(wanted) - len(found)
+        return found
 
     def get_many(self, keys: Iterable[str]) -> dict[str, "FileResult"]:
         """The stored results among `keys`, without their taint facts
@@ -538,15 +556,28 @@ class ResultCache:
         if self._db is None:
             return
         facts, result.taint = result.taint, None
+        ahead = self._facts_pickled.pop(key, None)
         try:
             value = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-            stored = None if facts is None else pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+            stored = None if facts is None else ahead[1] if ahead is not None and ahead[0] is facts else \
+                pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
             self._fail("cannot store a result", exc)
             return
         finally:
             result.taint = facts
         self._pending.append((key, value, stored, time.time()))
+
+    def pickle_facts_ahead(self, key: str, result: "FileResult") -> None:
+        """Pickle `result`'s taint facts now, for its `stage` under `key`
+        (which uses them if the result still holds the same facts): the
+        review does it while it would otherwise wait."""
+        if self._db is None or result.taint is None:
+            return
+        try:
+            self._facts_pickled[key] = (result.taint, pickle.dumps(result.taint, protocol=pickle.HIGHEST_PROTOCOL))
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            pass  # `stage` meets it again, and says so
 
     def stage_solution(self, key: str, result: "TaintResult") -> None:
         value = self._pickled(result)
@@ -590,6 +621,7 @@ class ResultCache:
         """Write what was staged in one transaction: all of it or, on
         failure (a full disk), none."""
         rows, self._pending = self._pending, []
+        self._facts_pickled.clear()
         solution, self._pending_solution = self._pending_solution, None
         state, self._pending_state = self._pending_state, None
         digests, self._pending_digests = self._pending_digests, []

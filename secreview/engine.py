@@ -786,6 +786,7 @@ class Settling:
     def __init__(self) -> None:
         self._waiting: list[tuple[FileResult, Callable[[], bool]]] = []
         self._then: dict[int, list[Callable[[], None]]] = {}
+        self._first: list[Callable[[], None]] = []
         self._helpers: list[RulesHelper] = []
 
     def wait_for(self, result: FileResult, finish: Callable[[], bool]) -> None:
@@ -801,6 +802,10 @@ class Settling:
         """Run `action` once `result` (one this waits for) is complete."""
         self._then[id(result)].append(action)
 
+    def first(self, action: Callable[[], None]) -> None:
+        """Run `action` when the review settles, before waiting on anything."""
+        self._first.append(action)
+
     def stops(self, helper: "RulesHelper") -> None:
         """End `helper` when the review is settled (or given up)."""
         self._helpers.append(helper)
@@ -811,6 +816,8 @@ class Settling:
         dropped = False
         try:
             with _without_cycle_collector():
+                while self._first:
+                    self._first.pop(0)()
                 while self._waiting:
                     result, finish = self._waiting.pop(0)
                     dropped |= finish()
@@ -1281,27 +1288,51 @@ def _cached_or_fresh(files: list[SourceFile], config: Config, taint: TaintSetup,
             else executor.review_files(files, config, taint)))
         return
     keys = _keys(files, config, taint, review_key, cache)
-    stored = cache.get_many(k for k in keys if k is not None)
-    cache.touch(review_key, stored)  # kept while reviews read them
-    todo = [s for s, k in zip(files, keys) if k not in stored]
+    present = cache.present(k for k in keys if k is not None)
+    cache.touch(review_key, present)  # kept while reviews read them
+    todo = [s for s, k in zip(files, keys) if k not in present]
+    stored: dict[str, FileResult] = {}
+    loaded = False
+
+    def load() -> dict[str, FileResult]:
+        nonlocal loaded
+        if not loaded:
+            stored.update(cache.get_many(present))
+            loaded = True
+        return stored
+
+    ahead: list[FileResult] = []
     if local:
         from secreview.cache import state_key
 
-        # While another process works on the changed files, read the taint
-        # solver's state: resuming it is the review's next step.
+        # While another process works on the changed files, read the stored
+        # results and the taint solver's state: resuming it is the review's
+        # next step. The first changed file's review is begun at once, so
+        # the other process starts before the stored results are read.
         fresh = executor.review_files(todo, config, taint, meanwhile=functools.partial(  # type: ignore[call-arg]
-            _read_state_ahead, cache, review_key, config.include_tests), settling=settling,
+            _read_ahead, load, cache, review_key, config.include_tests), settling=settling,
             fetch_ahead=functools.partial(cache.fetch_state_ahead, state_key(review_key, config.include_tests)),
             previous=functools.partial(cache.previous_facts, state_key(review_key, config.include_tests)))
+        if todo:
+            ahead.append(next(fresh))
     else:
+        load()
         fresh = executor.review_files(todo, config, taint)
-    for key in keys:
-        if key in stored:
-            yield key, stored[key]
-            continue
-        result = next(fresh)
+    for source, key in zip(files, keys):
+        if key in present:
+            found = load().get(key)
+            if found is not None:
+                yield key, found
+                continue
+            # Gone since it was found (another run's clean-up) or damaged:
+            # reviewed here, as `--jobs 1` would.
+            result = review_file(source, select_rules(config), config, taint)
+        else:
+            result = ahead.pop() if ahead else next(fresh)
         if key is not None:
             if settling is not None and settling.waits_for(result):
+                # Its facts are done: pickled while the rules' findings come.
+                settling.first(functools.partial(cache.pickle_facts_ahead, key, result))
                 settling.then(result, functools.partial(_stage, cache, key, result))
             else:
                 _stage(cache, key, result)
@@ -1326,11 +1357,13 @@ def _bundled_models(cache: "ResultCache | None") -> Models | None:
     return models
 
 
-def _read_state_ahead(cache: "ResultCache", review_key: str, include_tests: bool) -> None:
+def _read_ahead(load: Callable[[], object], cache: "ResultCache", review_key: str, include_tests: bool) -> None:
+    """The taint solver's state read, then the stored results (`load`)."""
     from secreview.cache import state_key
 
     with _without_cycle_collector():
         cache.read_state_ahead(state_key(review_key, include_tests))
+        load()
 
 
 def _solve(with_facts: list[tuple[SourceFile, str | None, FileResult]], rules: list[Rule], config: Config,

@@ -283,6 +283,42 @@ def test_damaged_entries_are_discarded_and_recomputed(tree: Path, tmp_path: Path
     assert run_review(tree, ResultCache(str(folder))).stats.files_cached == 6  # recomputed and stored again
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_result_deleted_between_finding_and_reading_it_is_recomputed(tree: Path, tmp_path: Path, monkeypatch,
+                                                                       jobs: int) -> None:
+    """The review finds which results are stored, starts on the other
+    files, and reads the stored ones only then: another run may have
+    deleted one meanwhile (or it is damaged). That file is reviewed after
+    all, and its result stored again."""
+    import secreview.engine as engine
+
+    folder = tmp_path / "c"
+    run_review(tree, ResultCache(str(folder)))
+    write(tree, "app/jobs.py", SAFE_JOBS)
+    monkeypatch.setattr(engine, "_start_method", lambda: "fork")  # whatever threads other tests left
+    get_many = ResultCache.get_many
+    gone: list[str] = []
+
+    def another_run_cleans_up(self: ResultCache, keys: Any) -> Any:
+        keys = list(keys)
+        assert self._db is not None
+        victim = self._db.execute("SELECT key, value FROM files WHERE key IN ({})".format(
+            ",".join("?" * len(keys))), keys).fetchall()
+        [(key, value)] = [row for row in victim if b"tools/ping.py" in row[1]]
+        self._db.execute("DELETE FROM files WHERE key = ?", (key,))
+        gone.append(key)
+        return get_many(self, keys)
+
+    monkeypatch.setattr(ResultCache, "get_many", another_run_cleans_up)
+    cache = ResultCache(str(folder))
+    edited = review([str(tree)], Config(), root=str(tree), jobs=jobs, cache=cache)
+    assert len(gone) == 1 and (cache.misses, edited.stats.files_cached) == (2, 4)
+    assert outcome(edited) == outcome(run_review(tree, None))
+    assert [(f.rule, f.line) for f in edited.findings if f.path == "tools/ping.py"] == [("py.shell-injection", 3)]
+    monkeypatch.setattr(ResultCache, "get_many", get_many)
+    again = ResultCache(str(folder))
+    assert run_review(tree, again).stats.files_cached == 6 and again.misses == 0  # stored again
+
 def test_a_cache_file_that_is_not_a_database_is_bypassed(tree: Path, tmp_path: Path) -> None:
     folder = tmp_path / "c"
     write(folder, FILE_NAME, b"\x00garbage" * 1000)

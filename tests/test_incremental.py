@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import pickle
 import random
+import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
-from secreview.cache import ResultCache
+from secreview.cache import FILE_NAME, ResultCache
 from secreview.config import Config
 from secreview.engine import LocalExecutor, TaintSetup, _module_names, review
 from secreview.taint import ModuleFacts, ProjectModules, load_models
@@ -465,7 +466,8 @@ def test_with_a_helper_the_state_is_read_once_while_it_runs_the_rules(tmp_path, 
     """After an edit, two jobs: a thread fetches the bytes of the solver
     state while the edited file is parsed, and has ended before the helper
     is forked; the helper runs the rules of the edited file while the
-    review unpickles the state; the resumed solve takes that state without
+    review unpickles the state, then reads the unchanged files' stored
+    results; the resumed solve takes that state without
     reading it again."""
     import secreview.cache as cache_module
     import secreview.engine as engine
@@ -478,7 +480,7 @@ def test_with_a_helper_the_state_is_read_once_while_it_runs_the_rules(tmp_path, 
     helpers: list[object] = []
     start = engine.RulesHelper.start
     monkeypatch.setattr(engine.RulesHelper, "start", classmethod(
-        lambda cls, *args: helpers.append(start(*args)) or helpers[-1]))
+        lambda cls, *args, **options: helpers.append(start(*args, **options)) or helpers[-1]))
     fetches: list[cache_module._StateFetch] = []
 
     class Fetch(cache_module._StateFetch):
@@ -497,8 +499,12 @@ def test_with_a_helper_the_state_is_read_once_while_it_runs_the_rules(tmp_path, 
     forked = engine._forked
     monkeypatch.setattr(engine, "_forked", lambda work: events.append(
         "fork, fetch running" if any(f._thread.is_alive() for f in fetches) else "fork") or forked(work))
-    ahead = engine._read_state_ahead
-    monkeypatch.setattr(engine, "_read_state_ahead", lambda *args: events.append("unpickle") or ahead(*args))
+    read_state = cache_module.ResultCache.read_state_ahead
+    monkeypatch.setattr(cache_module.ResultCache, "read_state_ahead",
+                        lambda self, key: events.append("unpickle") or read_state(self, key))
+    get_many = cache_module.ResultCache.get_many
+    monkeypatch.setattr(cache_module.ResultCache, "get_many",
+                        lambda self, keys: events.append("results") or get_many(self, keys))
     cache = ResultCache(str(folder))
     reads: list[str] = []
     assert cache._db is not None
@@ -506,7 +512,7 @@ def test_with_a_helper_the_state_is_read_once_while_it_runs_the_rules(tmp_path, 
                                  else None)
     warm = review([str(root)], Config(), root=str(root), jobs=2, cache=cache)
     assert len(helpers) == 1 and helpers[0] is not None
-    assert events == ["fetch", "parse", "fork", "unpickle"]
+    assert events == ["fetch", "parse", "fork", "unpickle", "results"]
     assert reads == []  # the thread's own connection read it
     assert cache.solutions_resumed == 1 and cache.misses == 1
     cold = review_with(root, None)
@@ -543,6 +549,38 @@ def test_with_a_helper_the_edited_file_s_unchanged_functions_keep_their_facts(tm
     cold = review_with(root, None)
     assert [(f.rule, f.path, f.line, f.trace) for f in warm.findings] == \
         [(f.rule, f.path, f.line, f.trace) for f in cold.findings] != []
+
+
+def test_with_a_helper_the_edited_file_s_facts_are_pickled_before_its_findings_are_awaited(tmp_path, monkeypatch):
+    """After an edit, two jobs: the edited file's taint facts are pickled
+    as the review settles, before it waits for the helper's findings, and
+    what the cache stores is what a cold review stores."""
+    import secreview.engine as engine
+
+    monkeypatch.setattr(engine, "_start_method", lambda: "fork")
+    root, folder = two_files(tmp_path, HELPERS)
+    review_with(root, ResultCache(str(folder)))
+    (root / "helpers.py").write_text(UNSAFE_HELPERS)
+    events: list[str] = []
+    findings = engine.RulesHelper.findings
+    monkeypatch.setattr(engine.RulesHelper, "findings", lambda self, index: events.append("findings") or findings(
+        self, index))
+    ahead = ResultCache.pickle_facts_ahead
+    monkeypatch.setattr(ResultCache, "pickle_facts_ahead", lambda self, key, result: events.append(
+        "pickled" if result.taint is not None else "no facts") or ahead(self, key, result))
+    warm = review([str(root)], Config(), root=str(root), jobs=2, cache=ResultCache(str(folder)))
+    assert events == ["pickled", "findings"]
+    review_with(root, ResultCache(str(tmp_path / "cold")))
+
+    def stored(folder: Path) -> dict[str, ModuleFacts]:
+        with sqlite3.connect(folder / FILE_NAME) as db:
+            return {key: pickle.loads(facts) for key, facts in db.execute(
+                "SELECT key, facts FROM files WHERE facts IS NOT NULL")}
+
+    cold = stored(tmp_path / "cold")
+    assert sorted(facts.path for facts in cold.values()) == ["helpers.py", "service.py"]
+    assert {key: stored(folder)[key] for key in cold} == cold
+    assert [(f.rule, f.path) for f in warm.findings] == [("py.shell-injection", "helpers.py")]
 
 
 def test_a_process_that_ends_without_freeing_keeps_the_results_and_the_state_to_its_end(tmp_path):
