@@ -26,6 +26,8 @@ from secreview.model import FileError, Finding, Report, Stats
 from secreview.python.context import FileContext
 from secreview.python import halves
 from secreview.python.source import ParsedModule, SourceError, parse_source, read_source, source_lines
+from secreview import rule_shares
+from secreview.rule_shares import Outcome, RuleShares, rule_outcome
 from secreview.rules import Rule, all_rules
 from secreview.taint import (
     ModelError, Models, ModuleFacts, ProjectModules, bundled_models, extract, load_models, module_name, solve,
@@ -99,18 +101,14 @@ def analyse_module(module: ParsedModule, rules: Iterable[Rule], is_test: bool,
     findings, so the caller can report them and still mark the file as not
     fully analysed."""
     ctx = ctx or FileContext(module, is_test=is_test)
-    findings: list[Finding] = []
-    failures: list[str] = []
-    text = module.text
-    for rule in rules:
-        if not rule.may_report(text):
-            continue
-        try:
-            findings.extend(rule.check(ctx))
-        except RecursionError:
-            raise
-        except Exception as exc:  # a defect in one rule must not end the review
-            failures.append(f"{rule.id} ({type(exc).__name__}: {exc})")
+    return _together([rule_outcome(rule, ctx) for rule in rules if rule.may_report(module.text)])
+
+
+def _together(outcomes: list[Outcome]) -> list[Finding]:
+    """The findings of rules' outcomes, in order; raises `RuleFailure` if
+    any rule failed."""
+    findings = [finding for found, _ in outcomes for finding in found]
+    failures = [failure for _, failure in outcomes if failure]
     if failures:
         raise RuleFailure(failures, findings)
     return findings
@@ -216,19 +214,22 @@ def _without_cycle_collector() -> Iterator[None]:
 def review_file(source: SourceFile, rules: list[Rule], config: Config,
                 taint: TaintSetup | None = None, helped: "Callable[[], HelpedRules | None] | None" = None,
                 prepared: "Prepared | None" = None, later: "Settling | None" = None,
-                previous: "Callable[[str], ModuleFacts | None] | None" = None) -> FileResult:
+                previous: "Callable[[str], ModuleFacts | None] | None" = None,
+                shares: RuleShares | None = None) -> FileResult:
     """Review one file. `helped`, if given, returns what the rules found in
     it as a helper process worked it out (None if it did not): called once
     the taint facts are extracted here, and used only if made from the same
     text. With `later` too, it is called only when `later` settles: the
     result comes back with its taint facts but without its findings.
     `prepared`: a file already read and parsed (by `_prepared`), used if it
-    is this one. `previous(path)`: the facts of the file's last reviewed
-    text, if known, whose unchanged functions' facts are taken over."""
+    is this one; `shares`: with `later`, that file's rules are shared with
+    the helper (this process takes its share as it settles).
+    `previous(path)`: the facts of the file's last reviewed text, if known,
+    whose unchanged functions' facts are taken over."""
     with _without_cycle_collector():
         try:
             with time_limit(config.file_time_limit):
-                return _review_file(source, rules, config, taint, helped, prepared, later, previous)
+                return _review_file(source, rules, config, taint, helped, prepared, later, previous, shares)
         except TimeLimitExceeded:
             return _timed_out(source, config)
 
@@ -249,14 +250,21 @@ class HelpedRules:
     failure: str | None = None  # a RuleFailure's message
     too_deep: bool = False  # the recursion limit was reached
     timed_out: bool = False  # the time limit was reached
+    # With `RuleShares`: the outcome of each rule the helper took, by the
+    # rule's index among those that may report (`_may_report`); the review
+    # took the others.
+    shared: dict[int, Outcome] | None = None
 
     def outcome(self) -> tuple[list[Finding], str | None]:
-        """(findings, a rule's failure), as `_run_rules` gives them here;
-        raises what stopped the rules in the helper, as it would have here."""
+        """(findings, a rule's failure), as `_run_rules` gives them here
+        (with shares: of the rules the helper took); raises what stopped
+        the rules in the helper, as it would have here."""
         if self.timed_out:
             raise TimeLimitExceeded()
         if self.too_deep:
             raise RecursionError("maximum recursion depth exceeded (in the helper process)")
+        if self.shared is not None:
+            return _outcomes_found(rule_shares.in_order(self.shared))
         return self.findings, self.failure
 
 
@@ -279,6 +287,19 @@ def _run_rules(ctx: FileContext, rules: list[Rule], config: Config) -> tuple[lis
         return analyse_module(ctx.module, _rules_for(ctx.is_test, rules, config), ctx.is_test, ctx), None
     except RuleFailure as exc:
         return exc.findings, str(exc)
+
+
+def _outcomes_found(outcomes: list[Outcome]) -> tuple[list[Finding], str | None]:
+    """As `_run_rules`, from each rule's outcome."""
+    try:
+        return _together(outcomes), None
+    except RuleFailure as exc:
+        return exc.findings, str(exc)
+
+
+def _may_report(ctx: FileContext, rules: list[Rule], config: Config) -> list[Rule]:
+    """The rules `_run_rules` runs on the file, in order."""
+    return [rule for rule in _rules_for(ctx.is_test, rules, config) if rule.may_report(ctx.module.text)]
 
 
 class _LastFile:
@@ -320,7 +341,8 @@ def _kept_to_the_end(*objects: Any) -> None:
 def _review_file(source: SourceFile, rules: list[Rule], config: Config,
                  taint: TaintSetup | None = None, helped: "Callable[[], HelpedRules | None] | None" = None,
                  prepared: "Prepared | None" = None, later: "Settling | None" = None,
-                 previous: "Callable[[str], ModuleFacts | None] | None" = None) -> FileResult:
+                 previous: "Callable[[str], ModuleFacts | None] | None" = None,
+                 shares: RuleShares | None = None) -> FileResult:
     result = FileResult(source.path)
     _LastFile.held.clear()
     try:
@@ -343,9 +365,11 @@ def _review_file(source: SourceFile, rules: list[Rule], config: Config,
             except RecursionError:
                 too_deep = True
             if later is not None and not too_deep:
+                shared = (shares, ctx) if shares is not None and prepared is not None and \
+                    prepared.path == source.path else None
                 later.wait_for(result, functools.partial(
                     _rules_settled, result, helped, _digest(text), text, source, rules, config, taint_failure,
-                    _with_facts_only(result, ctx)))
+                    _with_facts_only(result, ctx), shared))
                 return result
             done = helped()
             if done is not None and done.digest == _digest(text):
@@ -392,17 +416,32 @@ def _with_facts_only(result: FileResult, ctx: FileContext) -> dict[int, Suppress
 
 def _rules_settled(result: FileResult, helped: Callable[[], "HelpedRules | None"], digest: bytes, text: str,
                    source: SourceFile, rules: list[Rule], config: Config, taint_failure: str | None,
-                   by_line: dict[int, Suppression]) -> bool:
+                   by_line: dict[int, Suppression],
+                   shared: "tuple[RuleShares, FileContext] | None" = None) -> bool:
     """`result` (`_with_facts_only`'s) completed with the rules' findings:
     the helper's, else (it died, or read another text) from the rules run
     here on the text the facts were extracted from, parsed again. As
     `_review_file` would have made it; True when that means the file was
     not analysed after all (a rule reached the recursion limit or the time
-    limit), and its taint facts are dropped."""
-    done = helped()
+    limit), and its taint facts are dropped. `shared`: the rules' shares
+    and this process's context of the file: this process takes its share
+    before it waits for the helper's."""
     try:
+        mine: dict[int, Outcome] = {}
+        if shared is not None:
+            shares, ctx = shared
+            wanted = _may_report(ctx, rules, config)
+            with time_limit(config.file_time_limit):
+                mine = shares.run(ctx, wanted, from_back=True)
+        done = helped()
+        found: tuple[list[Finding], str | None] | None = None
         if done is not None and done.digest == digest:
-            findings, rule_failure = done.outcome()
+            found = done.outcome()  # raises what stopped the helper
+            if done.shared is not None:  # the helper's share only: with this one's, or none
+                together = rule_shares.merged(len(wanted), done.shared, mine) if shared is not None else None
+                found = _outcomes_found(together) if together is not None else None
+        if found is not None:
+            findings, rule_failure = found
         else:
             with time_limit(config.file_time_limit):
                 ctx = FileContext(parse_source(text, source.path), is_test=is_test_path(source.path))
@@ -659,10 +698,16 @@ class LocalExecutor:
             finally:
                 if waits is not None:
                     waits()
-            helper = RulesHelper.start(files, config, rules, prepared) if jobs > 1 else None
+            # The prepared file's rules are shared between the helper and
+            # this process, which takes some once the rest of its work is done.
+            shares = RuleShares.made() if prepared is not None and settling is not None else None
+            helper = RulesHelper.start(files, config, rules, prepared, shares=shares) if jobs > 1 else None
             later = settling if helper is not None else None
             if later is not None:
                 later.stops(helper)  # type: ignore[arg-type]
+            elif shares is not None:
+                shares.close()
+                shares = None
             try:
                 if helper is not None and meanwhile is not None:
                     meanwhile()
@@ -671,7 +716,7 @@ class LocalExecutor:
                     yield halved if halved is not None else review_file(
                         source, rules, config, taint,
                         None if helper is None else functools.partial(helper.findings, index), prepared, later,
-                        previous if helper is not None and meanwhile is not None else None)
+                        previous if helper is not None and meanwhile is not None else None, shares)
             finally:
                 if helper is not None and later is None:
                     helper.stop()
@@ -846,25 +891,27 @@ class RulesHelper:
     test code, unless tests are included). If the helper dies, or the file
     changed between its read and ours, the rules run here."""
 
-    def __init__(self, pid: int, pipe: "_PipeEnd", wanted: set[int]) -> None:
-        self._pid, self._pipe, self._wanted = pid, pipe, wanted
+    def __init__(self, pid: int, pipe: "_PipeEnd", wanted: set[int], shares: RuleShares | None = None) -> None:
+        self._pid, self._pipe, self._wanted, self._shares = pid, pipe, wanted, shares
         self._done: dict[int, HelpedRules | None] = {}
         self._open = True
 
     @classmethod
     def start(cls, files: list[SourceFile], config: Config, rules: list[Rule], prepared: "Prepared | None" = None,
-              target: Callable[..., None] | None = None) -> "RulesHelper | None":
+              target: Callable[..., None] | None = None, shares: RuleShares | None = None) -> "RulesHelper | None":
         """The helper, working; None where it cannot be forked soundly (a
         spawned one would import secreview first, which costs more than it
         saves) or no file is for it. `prepared`: a file this process has
-        read, parsed and indexed already; the helper inherits it."""
+        read, parsed and indexed already; the helper inherits it. `shares`:
+        the helper shares that file's rules with this process (and ends
+        them with itself)."""
         wanted = _for_the_helper(files, config)
         if not wanted or _start_method() != "fork":
             return None
-        forked = _forked(lambda pipe: (target or _helper_main)(pipe, wanted, config, rules, prepared))
+        forked = _forked(lambda pipe: (target or _helper_main)(pipe, wanted, config, rules, prepared, shares))
         if forked is None:  # no process to be had (a limit reached): all is done here
             return None
-        return cls(*forked, {index for index, _ in wanted})
+        return cls(*forked, {index for index, _ in wanted}, shares)
 
     def findings(self, index: int) -> HelpedRules | None:
         """What the rules found in file `index` (waiting for it), or None."""
@@ -883,6 +930,8 @@ class RulesHelper:
         if pid:
             _end(pid)
         self._pipe.close()
+        if self._shares is not None:
+            self._shares.close()
 
 
 def _forked(work: Callable[["_PipeEnd"], None]) -> "tuple[int, _PipeEnd] | None":
@@ -1013,20 +1062,21 @@ def _opened(source: SourceFile, config: Config, prepared: Prepared | None = None
 
 
 def _helper_main(pipe: Any, files: list[tuple[int, SourceFile]], config: Config, rules: list[Rule],
-                 prepared: Prepared | None = None) -> None:
+                 prepared: Prepared | None = None, shares: RuleShares | None = None) -> None:
     gc.disable()  # a short-lived process: reference counting frees what it makes
     for index, source in files:
         try:
-            pipe.send((index, _helped_rules(source, config, rules, prepared)))
+            pipe.send((index, _helped_rules(source, config, rules, prepared, shares)))
         except OSError:  # the review is gone
             return
 
 
 def _helped_rules(source: SourceFile, config: Config, rules: list[Rule],
-                  prepared: Prepared | None = None) -> HelpedRules | None:
+                  prepared: Prepared | None = None, shares: RuleShares | None = None) -> HelpedRules | None:
     """What `_review_file` would get from the rules on this file; None when
     the file cannot be read or parsed (the review finds that itself).
-    `prepared`: a file already read and parsed, used if it is this one."""
+    `prepared`: a file already read and parsed, used if it is this one;
+    `shares`: its rules are shared with the review."""
     try:
         text, ctx = _opened(source, config, prepared)
     except (SourceError, RecursionError):
@@ -1034,6 +1084,8 @@ def _helped_rules(source: SourceFile, config: Config, rules: list[Rule],
     digest = _digest(text)
     try:
         with time_limit(config.file_time_limit):
+            if shares is not None and prepared is not None and prepared.path == source.path:
+                return HelpedRules(digest, shared=shares.run(ctx, _may_report(ctx, rules, config), from_back=False))
             findings, failure = _run_rules(ctx, rules, config)
     except RecursionError:
         return HelpedRules(digest, too_deep=True)

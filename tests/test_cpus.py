@@ -64,7 +64,7 @@ def test_the_review_s_default_jobs_are_the_cpus_it_may_use(tmp_path: Path, monke
     started: list[object] = []
     start = engine_module.RulesHelper.start
     monkeypatch.setattr(engine_module.RulesHelper, "start", classmethod(
-        lambda cls, *args: started.append(start(*args)) or started[-1]))
+        lambda cls, *args, **options: started.append(start(*args, **options)) or started[-1]))
     setup = engine_module.TaintSetup(*_models())
     for cpus, helpers in ((1, 0), (2, 1)):
         started.clear()

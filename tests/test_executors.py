@@ -547,17 +547,17 @@ def test_a_taint_failure_beside_the_helper_gives_the_result_of_one_process(
         "internal error in the taint analysis (ValueError: deep); the rules ran (please report this)")
 
 
-def _helper_that_dies(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
+def _helper_that_dies(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any, shares: Any) -> None:
     os._exit(3)
 
 
-def _helper_of_another_text(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
+def _helper_of_another_text(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any, shares: Any) -> None:
     """A helper that read each file before it changed (nothing to report in it)."""
     for index, _ in files:
         pipe.send((index, engine_module.HelpedRules(b"another text", [])))
 
 
-def _helper_that_sends_garbage(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
+def _helper_that_sends_garbage(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any, shares: Any) -> None:
     for index, _ in files:
         pipe.send((index, "not a result"))
     os.write(pipe.fileno(), b"\x00\x00\x00\x10garbled")
@@ -582,7 +582,8 @@ def test_without_a_usable_answer_from_the_helper_the_rules_run_here(
     rules_run_here.clear()
     start = engine_module.RulesHelper.start
     monkeypatch.setattr(engine_module.RulesHelper, "start", classmethod(
-        lambda cls, files, config, rules, prepared=None: start(files, config, rules, prepared, target=helper)))
+        lambda cls, files, config, rules, prepared=None, shares=None: start(files, config, rules, prepared,
+                                                                          target=helper, shares=shares)))
     helped = _run_with_deadline(lambda: list(LocalExecutor(2).review_files(files, Config(), setup)))
     assert _comparable(helped) == _comparable(alone)
     assert sorted(rules_run_here) == sorted(f.path for f in files if f.path != "broken.py")
@@ -661,7 +662,7 @@ def test_a_file_too_deep_for_the_helper_is_reported_as_too_deep(tmp_path: Path, 
     files = _files(tmp_path, ["deep.py"])
     text = Path(files[0].abspath).read_text()
 
-    def too_deep(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
+    def too_deep(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any, shares: Any) -> None:
         pipe.send((0, engine_module.HelpedRules(engine_module._digest(text), too_deep=True)))
 
     helper = engine_module.RulesHelper.start(files, Config(), [], target=too_deep)
@@ -684,8 +685,8 @@ def _helper_target(monkeypatch: pytest.MonkeyPatch, target: Callable[..., None])
     pids: list[int] = []
     start = engine_module.RulesHelper.start
 
-    def started(cls: Any, files: Any, config: Any, rules: Any, prepared: Any = None) -> Any:
-        helper = start(files, config, rules, prepared, target=target)
+    def started(cls: Any, files: Any, config: Any, rules: Any, prepared: Any = None, shares: Any = None) -> Any:
+        helper = start(files, config, rules, prepared, target=target, shares=shares)
         pids.append(helper._pid if helper is not None else 0)
         return helper
 
@@ -708,12 +709,12 @@ def test_the_taint_step_does_not_wait_for_the_helper_s_findings(
         solving.touch()
         return solve(*args)
 
-    def after_the_step(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
+    def after_the_step(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any, shares: Any) -> None:
         deadline = time.monotonic() + 20
         while not solving.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
         if solving.exists():
-            engine_module._helper_main(pipe, files, config, rules, prepared)
+            engine_module._helper_main(pipe, files, config, rules, prepared, shares)
 
     monkeypatch.setattr(engine_module, "_solve", noted)
     pids = _helper_target(monkeypatch, after_the_step)
@@ -751,12 +752,12 @@ def test_a_file_too_deep_for_the_helper_is_left_out_of_the_taint_step_taken_agai
     alone = _json(folder, 1)
     text = app.read_text()
 
-    def too_deep(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
+    def too_deep(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any, shares: Any) -> None:
         for index, source in files:
             if source.path == "app.py":
                 pipe.send((index, engine_module.HelpedRules(engine_module._digest(text), too_deep=True)))
             else:
-                pipe.send((index, engine_module._helped_rules(source, config, rules, prepared)))
+                pipe.send((index, engine_module._helped_rules(source, config, rules, prepared, shares)))
 
     solves: list[int] = []
     solve = engine_module._solve
@@ -777,7 +778,7 @@ def test_a_review_given_up_before_it_settles_ends_its_helper(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules_run_here: list[str]) -> None:
     folder = multi_file_project(tmp_path / "project")
 
-    def slow(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
+    def slow(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any, shares: Any) -> None:
         time.sleep(60)
 
     pids = _helper_target(monkeypatch, slow)
@@ -881,10 +882,10 @@ def test_the_helper_ends_and_is_reaped_whether_done_or_not(tmp_path: Path, monke
     monkeypatch.setattr(engine_module, "_start_method", lambda: "fork")  # whatever threads other tests left
     files = _helped_project(tmp_path)
 
-    def slow(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
+    def slow(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any, shares: Any) -> None:
         time.sleep(60)
 
-    def quick(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any) -> None:
+    def quick(pipe: Any, files: Any, config: Any, rules: Any, prepared: Any, shares: Any) -> None:
         pipe.send((0, "done"))
 
     for target in (slow, quick):

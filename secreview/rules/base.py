@@ -62,6 +62,11 @@ class Rule:
     # among them), whatever the rest of the file says: a large file may then
     # be checked in two parts, one per process (`secreview.python.halves`).
     local: ClassVar[bool] = False
+    # True when the rule reads the file's text, comments and statements but
+    # not its calls: it pays for no index that the other rules share. After
+    # an edit, such rules are the first the review runs itself while the
+    # rules helper runs the others (`secreview.engine.RuleShares`).
+    stands_alone: ClassVar[bool] = False
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:  # pragma: no cover - abstract
         raise NotImplementedError

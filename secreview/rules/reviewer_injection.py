@@ -694,6 +694,7 @@ class ReviewerInjection(Rule):
     # A unit is a comment block or a string statement; what it may match
     # is looked for in a file's text only to rule directives out.
     local = True
+    stands_alone = True  # comments and string statements only
     fix_description = ("Remove the text: orders to reviewers do not belong in code. If it documents prompt "
                        "injection, rephrase it so it describes the attack (quote the phrase as an example) "
                        "instead of instructing the reader.")
