@@ -221,12 +221,19 @@ def engine_fingerprint() -> str:
     shape of their trees (a file of PEP 701 f-strings needs the fallback
     parser on 3.11, not on 3.12; 3.12.5 parses code 3.12.4 rejects), so two
     interpreters sharing a cache folder do not share results."""
-    root = Path(__file__).resolve().parent
+    root = os.path.dirname(os.path.realpath(__file__))
     interpreter = f"{sys.implementation.name}\0{sys.hexversion}"
     digest = hashlib.sha256(f"{__version__}\0{FORMAT}\0{interpreter}".encode())
-    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".toml") and "__pycache__" not in p.parts):
-        digest.update(_utf8(str(path.relative_to(root))) + b"\0")
-        digest.update(path.read_bytes())
+    # `os.walk`, not `Path.rglob`: half the time, on every review with a cache.
+    found: list[str] = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+        found.extend(os.path.relpath(os.path.join(folder, name), root) for name in names
+                     if name.endswith((".py", ".toml")))
+    for relative in sorted(found):
+        digest.update(_utf8(relative) + b"\0")
+        with open(os.path.join(root, relative), "rb") as handle:
+            digest.update(handle.read())
     return digest.hexdigest()
 
 

@@ -160,6 +160,38 @@ def test_another_interpreter_keeps_its_results_apart(tree: Path, tmp_path: Path,
     assert run_review(tree, ResultCache(folder)).stats.files_cached == 6
 
 
+def test_the_engine_s_key_covers_its_code_and_data_files_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any of secreview's own `.py` and `.toml` files, at any depth, is part
+    of every result's key; compiled files and other files are not."""
+    import shutil
+
+    copy = tmp_path / "secreview"
+    shutil.copytree(Path(cache_module.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache_module, "__file__", str(copy / "cache.py"))
+
+    def key() -> str:
+        cache_module.engine_fingerprint.cache_clear()
+        return cache_module.engine_fingerprint()
+
+    try:
+        first = key()
+        assert key() == first
+        (copy / "taint" / "__pycache__").mkdir(exist_ok=True)
+        (copy / "taint" / "__pycache__" / "extract.cpython-311.pyc").write_bytes(b"compiled")
+        (copy / "notes.txt").write_text("not code")
+        assert key() == first
+        [model] = sorted((copy / "models").rglob("*.toml"))[:1]
+        model.write_text(model.read_text() + "\n# changed\n")
+        second = key()
+        assert second != first
+        rule = copy / "rules" / "weak_hash.py"
+        rule.write_text(rule.read_text() + "\n")
+        assert key() not in (first, second)
+    finally:
+        monkeypatch.undo()
+        cache_module.engine_fingerprint.cache_clear()
+
+
 def _digests(folder: Path) -> dict[str, str]:
     with sqlite3.connect(folder / FILE_NAME) as db:
         return {os.fsdecode(path): stat for path, stat in db.execute("SELECT path, stat FROM digests")}
