@@ -566,8 +566,12 @@ class ResultCache:
         ahead = self._facts_pickled.pop(key, None)
         try:
             value = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-            stored = None if facts is None else ahead[1] if ahead is not None and ahead[0] is facts else \
-                pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+            if facts is None:
+                stored = None
+            elif ahead is not None and ahead[0] is facts:  # pickled while the review waited
+                stored = ahead[1]
+            else:
+                stored = pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
             self._fail("cannot store a result", exc)
             return

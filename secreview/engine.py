@@ -1343,15 +1343,10 @@ def _cached_or_fresh(files: list[SourceFile], config: Config, taint: TaintSetup,
     present = cache.present(k for k in keys if k is not None)
     cache.touch(review_key, present)  # kept while reviews read them
     todo = [s for s, k in zip(files, keys) if k not in present]
-    stored: dict[str, FileResult] = {}
-    loaded = False
-
+    @functools.cache
     def load() -> dict[str, FileResult]:
-        nonlocal loaded
-        if not loaded:
-            stored.update(cache.get_many(present))
-            loaded = True
-        return stored
+        """The stored results, read once, when first wanted."""
+        return cache.get_many(present)
 
     ahead: list[FileResult] = []
     if local:

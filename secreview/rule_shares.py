@@ -29,14 +29,13 @@ import fcntl
 import os
 import struct
 import tempfile
-from typing import Optional, Tuple
 
 from secreview.model import Finding
 from secreview.python.context import FileContext
 from secreview.rules import Rule
 
 # A rule's findings on one file, and its failure (None when it did not raise).
-Outcome = Tuple[list, Optional[str]]
+Outcome = tuple[list[Finding], str | None]
 
 _COUNTS = struct.Struct("!ii")  # taken from the front, taken from the back
 
