@@ -20,12 +20,12 @@ A forked process does not inherit its parent's record locks, so the two
 processes exclude each other, and a process's death releases its lock (the
 helper may be killed at any time). Whatever goes wrong with the file, a rule
 is then taken by neither process: the review sees that the shares do not
-cover the list, and runs all the rules itself.
+cover the list, and runs all the rules itself. Where there are no such
+locks (Windows, which has no `fork` either), there are no shares.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 import struct
 import tempfile
@@ -33,6 +33,11 @@ import tempfile
 from secreview.model import Finding
 from secreview.python.context import FileContext
 from secreview.rules import Rule
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no record locks, and no helper to share with
+    fcntl = None  # type: ignore[assignment]
 
 # A rule's findings on one file, and its failure (None when it did not raise).
 Outcome = tuple[list[Finding], str | None]
@@ -75,7 +80,10 @@ class RuleShares:
     @classmethod
     def made(cls) -> "RuleShares | None":
         """New shares; None when no temporary file can be made (a full or
-        read-only temporary folder): the helper then runs all the rules."""
+        read-only temporary folder), or the system has no record locks:
+        the helper then runs all the rules."""
+        if fcntl is None or not hasattr(os, "pread"):
+            return None
         try:
             return cls()
         except OSError:

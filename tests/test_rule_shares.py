@@ -8,6 +8,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -110,6 +112,29 @@ def test_without_a_temporary_folder_there_are_no_shares(edited: Path, monkeypatc
     monkeypatch.setattr(tempfile, "TemporaryFile", full)
     assert RuleShares.made() is None
     assert _report(edited, 2) == alone
+
+
+def test_without_record_locks_secreview_still_imports_and_there_are_no_shares(edited: Path) -> None:
+    """A system without `fcntl` (Windows): the engine imports, no shares
+    are made, and a review with two jobs is the one process's."""
+    alone = _report(edited, 1)
+    script = (
+        "import json, sys\n"
+        "sys.modules['fcntl'] = None  # `import fcntl` raises ImportError, as on Windows\n"
+        "import secreview.engine as engine\n"
+        "from secreview.config import Config\n"
+        "from secreview.report import render\n"
+        "from secreview.rule_shares import RuleShares\n"
+        "assert RuleShares.made() is None\n"
+        "engine._start_method = lambda: 'fork'\n"
+        "print(render(engine.review([sys.argv[1]], Config(), root=sys.argv[1], jobs=2), 'json'))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(edited)], capture_output=True, text=True, timeout=120,
+                          cwd=edited)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    data["stats"].pop("seconds")
+    assert data == alone
+    assert {finding["rule"] for finding in data["findings"]} >= {"py.shell-injection", "py.reviewer-injection"}
 
 
 def test_counts_that_cannot_be_read_take_nothing() -> None:
