@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from secreview.config import Config
 from secreview.engine import (FileResult, ReviewError, TaintSetup, by_size, in_order, largest_first, review_file,
-                              select_rules)
+                              select_rules, without_cycle_collector)
 from secreview.targets.paths import SourceFile
 
 T = TypeVar("T")
@@ -158,7 +158,9 @@ class RayExecutor:
             while pending:
                 done, _ = ray.wait(list(pending), num_returns=1)
                 for ref in done:
-                    yield pending.pop(ref), _get(ray, ref)
+                    with without_cycle_collector():  # as the local executor reads its workers' results
+                        results = _get(ray, ref)
+                    yield pending.pop(ref), results
 
         yield from in_order(finished())
         if self.release:
