@@ -381,7 +381,7 @@ def _review_file(source: SourceFile, rules: list[Rule], config: Config,
         else:
             result.findings, rule_failure = _run_rules(ctx, rules, config)
             if taint is not None and (needs_facts or result.findings):
-                taint_failure = _take_facts(result, ctx, source, taint)
+                taint_failure = _take_facts(result, ctx, source, taint, previous)
         by_line = _with_facts_only(result, ctx)
         failures = [failure for failure in (rule_failure, taint_failure) if failure]
         if failures:
@@ -681,7 +681,8 @@ class LocalExecutor:
                      previous: Callable[[str], ModuleFacts | None] | None = None) -> Iterator[FileResult]:
         """As `Executor.review_files`. `meanwhile`: work of the review's own
         that may run while another process works on the files (it is called
-        only then). `settling`: results may come back without their rules'
+        then; without one, before the files, when one of them needs taint
+        facts). `settling`: results may come back without their rules'
         findings, completed when it settles (which the caller must see to).
         `fetch_ahead`: starts reading, in a thread, what `meanwhile` needs;
         it returns the function that waits for that thread, called before
@@ -708,15 +709,19 @@ class LocalExecutor:
             elif shares is not None:
                 shares.close()
                 shares = None
+            # Without a helper, `meanwhile` runs first, where a file needs
+            # taint facts: the review needs what it reads once they are
+            # extracted, and it gives their unchanged functions' facts.
+            ahead = meanwhile if helper is not None or _for_the_helper(files, config) else None
             try:
-                if helper is not None and meanwhile is not None:
-                    meanwhile()
+                if ahead is not None:
+                    ahead()
                 for index, source in enumerate(files):
                     halved = _in_halves(source, rules, config) if jobs > 1 else None
                     yield halved if halved is not None else review_file(
                         source, rules, config, taint,
                         None if helper is None else functools.partial(helper.findings, index), prepared, later,
-                        previous if helper is not None and meanwhile is not None else None, shares)
+                        previous if ahead is not None else None, shares)
             finally:
                 if helper is not None and later is None:
                     helper.stop()

@@ -520,17 +520,24 @@ def test_with_a_helper_the_state_is_read_once_while_it_runs_the_rules(tmp_path, 
         [(f.rule, f.path, f.line, f.trace) for f in cold.findings] != []
 
 
-def test_with_a_helper_the_edited_file_s_unchanged_functions_keep_their_facts(tmp_path, monkeypatch):
-    """After an edit, two jobs: the edited file's functions that the edit did
-    not touch take their facts from the file's facts the stored state was
-    made from (`secreview.taint.reuse`), which are read once (the resumed
-    solve wants them too); the report is a cold review's."""
+@pytest.mark.parametrize("jobs, start", [(2, "fork"), (1, "fork"), (2, "spawn")],
+                         ids=["with a helper", "one job", "no helper to be forked"])
+def test_the_edited_file_s_unchanged_functions_keep_their_facts(tmp_path, monkeypatch, jobs, start):
+    """After an edit, with a helper or without one (one job, or no fork to
+    be had): the edited file's functions that the edit did not touch take
+    their facts from the file's facts the stored state was made from
+    (`secreview.taint.reuse`), which are read once (the resumed solve
+    wants them too); the report is a cold review's."""
     import importlib
 
     import secreview.engine as engine
 
     monkeypatch.setattr(importlib.import_module("secreview.taint.extract"), "MIN_FUNCTIONS", 0)
-    monkeypatch.setattr(engine, "_start_method", lambda: "fork")
+    monkeypatch.setattr(engine, "_start_method", lambda: start)
+    started = engine.RulesHelper.start
+    helpers_started: list[object] = []
+    monkeypatch.setattr(engine.RulesHelper, "start", lambda *args, **options: helpers_started.append(
+        started(*args, **options)) or helpers_started[-1])
     helpers = HELPERS + "\n\ndef other(value):\n    return value.strip()\n"
     root, folder = two_files(tmp_path, helpers)
     review_with(root, ResultCache(str(folder)))
@@ -543,7 +550,8 @@ def test_with_a_helper_the_edited_file_s_unchanged_functions_keep_their_facts(tm
     load = cache._load
     monkeypatch.setattr(cache, "_load", lambda query, keys, **table: (
         read.extend(keys) if "facts" in query else None) or load(query, keys, **table))
-    warm = review([str(root)], Config(), root=str(root), jobs=2, cache=cache)
+    warm = review([str(root)], Config(), root=str(root), jobs=jobs, cache=cache)
+    assert any(helper is not None for helper in helpers_started) == (jobs == 2 and start == "fork")
     assert [(facts.path, facts.reused) for facts in extracted] == [("helpers.py", 1)]  # `other`, not `run`
     assert cache.solutions_resumed == 1 and len(read) == len(set(read))
     cold = review_with(root, None)
