@@ -189,6 +189,18 @@ def _folder_above(folder: str, levels: int) -> str:
     return folder
 
 
+class _Collector:
+    """Whether what a paused step leaves is frozen (`without_cycle_collector`):
+    only in a process that ends with its review, the `secreview` program
+    (`keep_last_file`) and the pool's workers. `gc.freeze` freezes every
+    object the collector tracks, so in a process that goes on (a program
+    that embeds secreview, a Ray worker running one task after another)
+    it would also keep any garbage with reference cycles that process
+    holds at that moment, for the rest of its life."""
+
+    freezes: bool = False
+
+
 @contextlib.contextmanager
 def without_cycle_collector() -> Iterator[None]:
     """Pause CPython's cycle collector for one allocation-heavy step.
@@ -196,8 +208,9 @@ def without_cycle_collector() -> Iterator[None]:
     Parsing a file and indexing it allocate hundreds of thousands of small
     objects that reference counting frees; each allocation burst otherwise
     triggers collections that re-scan everything the review holds so far
-    (on Nova this was a third of the parse time). What the step leaves is
-    frozen (`gc.freeze`): the collector would otherwise scan it all again,
+    (on Nova this was a third of the parse time). In a process that ends
+    with its review (`_Collector`), what the step leaves is frozen
+    (`gc.freeze`): the collector would otherwise scan it all again,
     generation by generation, once re-enabled (0.1 s after reading the
     taint solver's state); it is acyclic data that reference counting
     frees."""
@@ -207,7 +220,8 @@ def without_cycle_collector() -> Iterator[None]:
         yield
     finally:
         if enabled:
-            gc.freeze()
+            if _Collector.freezes:
+                gc.freeze()
             gc.enable()
 
 
@@ -319,8 +333,9 @@ def keep_last_file(keep: bool = True) -> None:
     Nova's largest file, node by node, takes 40 ms of a 0.5 s warm review.
     The next file's tree is made only once the kept one is freed, so at most
     one is held: the peak memory is unchanged. The review's results and the
-    taint solver's state are kept too (`_kept_to_the_end`)."""
-    _LastFile.keep = keep
+    taint solver's state are kept too (`_kept_to_the_end`), and what each
+    step leaves is frozen (`_Collector`)."""
+    _LastFile.keep = _Collector.freezes = keep
     if not keep:
         _LastFile.held.clear()
         _LastFile.to_the_end.clear()
@@ -1187,11 +1202,11 @@ def _pool_batches(files: list[SourceFile], config: Config, taint: TaintSetup, jo
                 alive = True
                 try:
                     while pipe.poll():  # a result, or the end of the pipe (recv raises)
-                        # Read with the cycle collector paused, the results
-                        # then frozen: with collections as the objects came
-                        # in, reading Nova's 7 MB of results took 0.5 s of
-                        # this process's CPU, beside the workers (0.1 s alone
-                        # and paused).
+                        # Read with the cycle collector paused (the results
+                        # then frozen, in the program): with collections as
+                        # the objects came in, reading Nova's 7 MB of results
+                        # took 0.5 s of this process's CPU, beside the
+                        # workers (0.1 s alone and paused).
                         with without_cycle_collector():
                             results = pipe.recv()
                         if not (sent and isinstance(results, list) and len(results) == len(sent[0][0])):
@@ -1269,6 +1284,7 @@ def _stop(process: Any, pipe: Any, wait_seconds: float = 0) -> None:
 def _worker_main(pipe: Any, config: Config, taint: TaintSetup) -> None:
     """A worker process: batches of files in, their results out, until told
     to stop (None) or the review's end of the pipe is gone."""
+    _Collector.freezes = True  # the process ends with the pool
     rules = select_rules(config)
     while True:
         try:

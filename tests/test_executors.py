@@ -611,6 +611,58 @@ def test_the_helper_s_one_file_is_parsed_once_before_it_is_forked(
     assert rules_run_here == ["tests/test_app.py"]  # app.py's ran in the helper, on the tree parsed here
 
 
+class _Cycle:
+    """Garbage that only the cycle collector frees."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_review_in_a_process_that_goes_on_keeps_none_of_its_garbage(tmp_path: Path, jobs: int,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Called as a library (a program that embeds secreview, a Ray worker
+    running one task after another), a review freezes nothing: garbage with
+    reference cycles that the calling process holds is still collected
+    afterwards. (`gc.freeze` would keep it for the life of the process.)"""
+    import gc
+
+    monkeypatch.setattr(engine_module, "_start_method", lambda: "fork")
+    for index in range(engine_module.PARALLEL_MIN_FILES):  # enough for the pool with two jobs
+        write(tmp_path, f"mod{index}.py", WEAK if index % 8 == 0 else SAFE)
+    threshold = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    gc.set_threshold(10**9)  # no collection before the review's own steps
+    try:
+        garbage = [weakref.ref(_Cycle()) for _ in range(50)]
+        report = review([str(tmp_path)], Config(), root=str(tmp_path), jobs=jobs)
+    finally:
+        gc.set_threshold(*threshold)
+    assert len(report.findings) == 8 and not report.errors
+    assert gc.get_freeze_count() == frozen
+    gc.collect()
+    assert all(ref() is None for ref in garbage)
+
+
+def test_the_program_freezes_what_each_step_leaves(tmp_path: Path) -> None:
+    """In the `secreview` program (`keep_last_file`: a process that ends with
+    its review) what each paused step leaves is frozen, so the collector
+    does not scan it again; the report is the same."""
+    import gc
+
+    write(tmp_path, "app.py", APP + WEAK)
+    alone = review([str(tmp_path)], Config(), root=str(tmp_path), jobs=1)
+    frozen = gc.get_freeze_count()
+    engine_module.keep_last_file()
+    try:
+        kept = review([str(tmp_path)], Config(), root=str(tmp_path), jobs=1)
+        assert gc.get_freeze_count() > frozen
+    finally:
+        engine_module.keep_last_file(False)
+        gc.unfreeze()
+    assert [(f.rule, f.line) for f in kept.findings] == [(f.rule, f.line) for f in alone.findings] != []
+
+
 def test_the_last_file_s_tree_is_kept_only_until_the_next_is_opened(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """`keep_last_file` (the program, which ends without freeing anything):
