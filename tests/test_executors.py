@@ -11,6 +11,7 @@ The rules helper: the same results as one process, whatever it answers.
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import os
 import pkgutil
@@ -625,8 +626,6 @@ def test_a_review_in_a_process_that_goes_on_keeps_none_of_its_garbage(tmp_path: 
     running one task after another), a review freezes nothing: garbage with
     reference cycles that the calling process holds is still collected
     afterwards. (`gc.freeze` would keep it for the life of the process.)"""
-    import gc
-
     monkeypatch.setattr(engine_module, "_start_method", lambda: "fork")
     for index in range(engine_module.PARALLEL_MIN_FILES):  # enough for the pool with two jobs
         write(tmp_path, f"mod{index}.py", WEAK if index % 8 == 0 else SAFE)
@@ -648,8 +647,6 @@ def test_the_program_freezes_what_each_step_leaves(tmp_path: Path) -> None:
     """In the `secreview` program (`keep_last_file`: a process that ends with
     its review) what each paused step leaves is frozen, so the collector
     does not scan it again; the report is the same."""
-    import gc
-
     write(tmp_path, "app.py", APP + WEAK)
     alone = review([str(tmp_path)], Config(), root=str(tmp_path), jobs=1)
     frozen = gc.get_freeze_count()
