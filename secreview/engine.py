@@ -707,8 +707,11 @@ class LocalExecutor:
         jobs = self.jobs if self.jobs is not None else available_cpus()
         if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
             rules = select_rules(config)
+            # What `meanwhile` reads is wanted only for files whose taint facts
+            # are extracted whatever the rules find (the helper's files).
+            needs_facts = (meanwhile is not None or fetch_ahead is not None) and bool(_for_the_helper(files, config))
             # The bytes `meanwhile` reads come while the helper's file is parsed.
-            waits = fetch_ahead() if fetch_ahead is not None and jobs > 1 and _for_the_helper(files, config) else None
+            waits = fetch_ahead() if fetch_ahead is not None and jobs > 1 and needs_facts else None
             try:
                 prepared = _prepared(files, config) if jobs > 1 else None
             finally:
@@ -724,10 +727,10 @@ class LocalExecutor:
             elif shares is not None:
                 shares.close()
                 shares = None
-            # Without a helper, `meanwhile` runs first, where a file needs
-            # taint facts: the review needs what it reads once they are
-            # extracted, and it gives their unchanged functions' facts.
-            ahead = meanwhile if helper is not None or _for_the_helper(files, config) else None
+            # Without a helper, `meanwhile` runs first: the review needs what
+            # it reads once the facts are extracted, and it gives the
+            # unchanged functions' facts.
+            ahead = meanwhile if needs_facts else None
             try:
                 if ahead is not None:
                     ahead()
